@@ -1,0 +1,5 @@
+import sys
+
+from textbench.cli import main
+
+sys.exit(main())

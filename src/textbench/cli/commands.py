@@ -1,0 +1,140 @@
+"""Sub-commands. Each handler imports what it needs lazily, so `textbench --help` is fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set train.learning_rate=3e-4 (repeatable)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser("train", help="train one model (from scratch or fine-tuned) into a run folder")
+    t.add_argument("config", nargs="?", help="run config YAML (default: built-in defaults)")
+    _add_set(t)
+    t.add_argument("--name", help="run name (default: the config file's name)")
+    t.add_argument("--output-dir", help="folder that holds run folders (default: runs)")
+    t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    t.set_defaults(handler=cmd_train)
+
+    d = sub.add_parser("data", help="data tools")
+    dsub = d.add_subparsers(dest="data_command", metavar="ACTION")
+    i = dsub.add_parser("inspect", help="statistics, cleaning counts and charts for a dataset")
+    i.add_argument("source", nargs="?", help="run config YAML, data file/folder, builtin:NAME or hf:ID"
+                   " (default: builtin:tweets-sentiment)")
+    _add_set(i)
+    i.add_argument("--text-column", help="column holding the text")
+    i.add_argument("--label-column", help="column holding the label")
+    i.add_argument("--tokenizer", help="tokenizer for token-length statistics (name, path or builtin:minilm-l6)")
+    i.add_argument("--max-length", type=int, help="truncation length for the 'truncated' share")
+    i.add_argument("--out", help="folder for the PNG charts and stats.json (default: data-inspect/<name>)")
+    i.set_defaults(handler=cmd_data_inspect)
+    d.set_defaults(handler=lambda a: (d.print_help(), 2)[1])
+
+    pr = sub.add_parser("predict", help="predict labels for new texts with a saved run")
+    pr.add_argument("run_dir", help="a run folder made by `textbench train`")
+    pr.add_argument("--input", required=True, help="text file (one text per line), CSV/JSONL with a text"
+                    " column, or - for stdin")
+    pr.add_argument("--output", default="-", help="JSONL output file (default: stdout)")
+    pr.add_argument("--text-column", default="text", help="text column for CSV/JSONL input")
+    pr.add_argument("--batch-size", type=int, default=64)
+    pr.set_defaults(handler=cmd_predict)
+
+    try:
+        from textbench.cli import extra_commands
+    except ImportError:
+        return
+    extra_commands.register(sub)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from textbench.config import load_run_config
+    from textbench.training.runner import train_run
+
+    overrides = list(args.overrides)
+    if args.name:
+        overrides.append(f"output.name={args.name}")
+    if args.output_dir:
+        overrides.append(f"output.dir={args.output_dir}")
+    cfg = load_run_config(args.config, overrides)
+    result = train_run(cfg, resume=args.resume)
+    m = result.test_metrics
+    print(
+        f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
+        f" train {m['cost']['train_seconds']:.0f}s, trainable params {m['cost']['parameters']['trainable']:,}"
+    )
+    return 0
+
+
+def _inspect_target(args: argparse.Namespace):
+    from textbench.config import load_run_config
+
+    overrides = list(args.overrides)
+    src = args.source
+    if src and src.endswith((".yaml", ".yml")):
+        cfg = load_run_config(src, overrides)
+    else:
+        if src:
+            overrides.insert(0, f"data.source={json.dumps(src)}")
+        cfg = load_run_config(None, overrides)
+    if args.text_column:
+        cfg.data.text_column = args.text_column
+    if args.label_column:
+        cfg.data.label_column = args.label_column
+    if args.max_length:
+        cfg.tokenizer.max_length = args.max_length
+    return cfg
+
+
+def cmd_data_inspect(args: argparse.Namespace) -> int:
+    from textbench.data import prepare_data
+    from textbench.data.stats import compute_stats, format_stats, plot_class_balance, plot_lengths
+    from textbench.models_builtin import resolve_model_path
+    from textbench.tokenization import load_tokenizer
+    from textbench.utils.io import write_json_atomic
+
+    cfg = _inspect_target(args)
+    prepared = prepare_data(cfg.data)
+    tok = None
+    tok_name = args.tokenizer or cfg.tokenizer.name_or_path
+    if tok_name is None and cfg.model.kind == "pretrained":
+        tok_name = cfg.model.name_or_path
+    if tok_name:
+        tok = load_tokenizer(cfg.tokenizer, resolve_model_path(tok_name))
+    stats = compute_stats(prepared, tokenizer=tok, max_length=cfg.tokenizer.max_length)
+    print(format_stats(stats))
+    name = Path(cfg.data.source.rstrip("/")).name.replace(":", "-") or "data"
+    out = Path(args.out) if args.out else Path("data-inspect") / name
+    out.mkdir(parents=True, exist_ok=True)
+    plot_lengths(prepared, out / "lengths.png")
+    plot_class_balance(prepared, out / "class_balance.png")
+    write_json_atomic(out / "stats.json", stats)
+    print(f"\ncharts and stats.json written to {out}/")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from textbench.inference import Predictor
+    from textbench.inference.inputs import read_texts
+
+    texts = read_texts(args.input, text_column=args.text_column)
+    pred = Predictor.from_run(args.run_dir, batch_size=args.batch_size)
+    probs = pred.predict_proba(texts)
+    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
+    try:
+        for text, p in zip(texts, probs):
+            rec = {
+                "text": text,
+                "label": pred.label_names[int(p.argmax())],
+                "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)},
+            }
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0

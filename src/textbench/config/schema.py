@@ -1,0 +1,213 @@
+"""Run configuration sections: data, tokenizer, model, method, train, eval, output.
+
+Each section is a dataclass; ``load_run_config`` reads a YAML file strictly (unknown
+key or wrong type = error naming the file and the key). Model architecture settings
+for from-scratch models live in ``model.architecture`` and are checked against
+``TextbenchConfig``; they are kept apart from these run settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from textbench.config.loader import apply_overrides, load_dataclass, load_yaml
+from textbench.data.config import DataConfig
+from textbench.errors import ConfigError
+from textbench.tokenization.config import TokenizerConfig
+
+
+def _positive(where: str, name: str, value: float | int | None, *, allow_zero: bool = False) -> None:
+    if value is None:
+        return
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError(f"{where}.{name}: must be {bound}, got {value}")
+
+
+@dataclass
+class ModelConfig:
+    """Which model to train: a pretrained checkpoint or a from-scratch textbench model."""
+
+    kind: Literal["pretrained", "scratch"] = "pretrained"
+    # pretrained: hub id, local folder, or builtin:minilm-l6 / builtin:smollm2-135m
+    name_or_path: str = "builtin:minilm-l6"
+    revision: str | None = None
+    trust_remote_code: bool = False  # off unless the user turns it on for this model
+    # scratch: TextbenchConfig settings (hidden_size, num_hidden_layers, attention_type, ...)
+    architecture: dict[str, Any] = field(default_factory=dict)
+    # scratch: start from a `textbench pretrain` run folder (takes its architecture and tokenizer)
+    from_pretraining_run: str | None = None
+
+    def validate(self, where: str) -> None:
+        if self.kind == "pretrained" and self.architecture:
+            raise ConfigError(
+                f"{where}.architecture: only used with model.kind: scratch (got kind: pretrained)"
+            )
+        if self.kind == "pretrained" and self.from_pretraining_run:
+            raise ConfigError(f"{where}.from_pretraining_run: only used with model.kind: scratch")
+        if not self.name_or_path and self.kind == "pretrained":
+            raise ConfigError(f"{where}.name_or_path: empty; name a hub id, a folder or builtin:minilm-l6")
+
+
+@dataclass
+class MethodConfig:
+    """How to train: which parameters move."""
+
+    name: Literal["full", "lora", "prefix", "linear_probe", "freeze", "bitfit"] = "full"
+    # lora
+    r: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.05
+    target_modules: list[str] | None = None  # None = found automatically for the model
+    merge_adapter: bool = False  # merge LoRA into the base weights when saving the final model
+    # prefix tuning
+    num_virtual_tokens: int = 20
+    prefix_projection: bool = False
+    prefix_hidden_size: int | None = None
+    # linear probe head
+    probe_head: Literal["linear", "bert", "mlp"] = "linear"
+    # freeze: number of top transformer layers left trainable
+    trainable_layers: int = 2
+    # cache the frozen part's outputs (probe: features; freeze: lower layers) across epochs
+    cache_frozen: bool = True
+    # optional learning rate for the classification head (None = train.learning_rate)
+    head_learning_rate: float | None = None
+
+    def validate(self, where: str) -> None:
+        if self.name == "lora":
+            if self.r < 1:
+                raise ConfigError(f"{where}.r: LoRA rank must be >= 1, got {self.r}")
+            _positive(where, "alpha", self.alpha)
+            if not 0 <= self.dropout < 1:
+                raise ConfigError(f"{where}.dropout: must be in [0, 1), got {self.dropout}")
+        if self.name == "prefix" and self.num_virtual_tokens < 1:
+            raise ConfigError(f"{where}.num_virtual_tokens: must be >= 1, got {self.num_virtual_tokens}")
+        if self.name == "freeze" and self.trainable_layers < 0:
+            raise ConfigError(f"{where}.trainable_layers: must be >= 0, got {self.trainable_layers}")
+        _positive(where, "head_learning_rate", self.head_learning_rate)
+
+
+@dataclass
+class TrainConfig:
+    """One training path for every run (built on transformers.Trainer)."""
+
+    epochs: float = 3.0
+    max_steps: int | None = None  # stop after this many optimiser steps (overrides epochs)
+    batch_size: int = 32
+    eval_batch_size: int = 64
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
+    max_grad_norm: float = 1.0
+    gradient_accumulation_steps: int = 1
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on GPUs that support it
+    eval_strategy: Literal["epoch", "steps"] = "epoch"
+    eval_steps: int | None = None
+    logging_steps: int = 10
+    metric_for_best_model: str = "macro_f1"
+    early_stopping_patience: int | None = None  # evaluations without improvement before stopping
+    max_minutes: float | None = None  # wall-clock budget; stops cleanly and still evaluates
+    seed: int = 42
+    threads: int | None = None  # torch threads (None = all cores)
+    class_weights: Literal["balanced"] | list[float] | None = None
+    label_smoothing: float = 0.0
+    group_by_length: bool = True  # length-grouped batches: less padding
+    keep_checkpoints: bool = False  # keep intermediate checkpoints after a run completes
+
+    def validate(self, where: str) -> None:
+        _positive(where, "epochs", self.epochs)
+        _positive(where, "max_steps", self.max_steps)
+        _positive(where, "batch_size", self.batch_size)
+        _positive(where, "eval_batch_size", self.eval_batch_size)
+        _positive(where, "learning_rate", self.learning_rate)
+        _positive(where, "weight_decay", self.weight_decay, allow_zero=True)
+        _positive(where, "max_grad_norm", self.max_grad_norm)
+        _positive(where, "gradient_accumulation_steps", self.gradient_accumulation_steps)
+        _positive(where, "logging_steps", self.logging_steps)
+        _positive(where, "max_minutes", self.max_minutes)
+        _positive(where, "threads", self.threads)
+        _positive(where, "early_stopping_patience", self.early_stopping_patience)
+        if not 0 <= self.warmup_ratio < 1:
+            raise ConfigError(f"{where}.warmup_ratio: must be in [0, 1), got {self.warmup_ratio}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"{where}.label_smoothing: must be in [0, 1), got {self.label_smoothing}")
+        if self.eval_strategy == "steps" and not self.eval_steps:
+            raise ConfigError(f"{where}.eval_steps: required when eval_strategy is 'steps'")
+        if isinstance(self.class_weights, list) and any(w <= 0 for w in self.class_weights):
+            raise ConfigError(f"{where}.class_weights: weights must be > 0")
+        from textbench.evaluation.metrics import METRIC_NAMES
+
+        if self.metric_for_best_model not in METRIC_NAMES:
+            raise ConfigError(
+                f"{where}.metric_for_best_model: unknown metric {self.metric_for_best_model!r};"
+                f" known: {', '.join(METRIC_NAMES)}"
+            )
+
+
+@dataclass
+class EvalConfig:
+    """What to measure besides the per-epoch validation metrics."""
+
+    reference_before_training: bool = True  # pretrained models: metrics before any training
+    measure_inference: bool = True  # test-set latency and throughput
+
+
+@dataclass
+class OutputConfig:
+    """Where the run folder goes."""
+
+    dir: str = "runs"
+    name: str | None = None  # default: the config file's name, else a name from model and method
+    if_exists: Literal["error", "suffix"] = "error"  # never overwrite a run silently
+
+    def validate(self, where: str) -> None:
+        if self.name is not None:
+            bad = [c for c in ("/", "\\", "\0") if c in self.name]
+            if bad or self.name in ("", ".", "..") or self.name.startswith("."):
+                raise ConfigError(
+                    f"{where}.name: {self.name!r} is not a plain folder name (no slashes, not starting with '.')"
+                )
+
+
+@dataclass
+class RunConfig:
+    """A whole training run."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    method: MethodConfig = field(default_factory=MethodConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def validate(self, where: str) -> None:
+        where = "" if where == "config" else where + "."
+        if self.model.kind == "scratch" and self.method.name not in ("full", "lora", "freeze", "bitfit"):
+            if self.method.name == "prefix" and self.model.architecture.get("attention_type", "mha") == "mha":
+                return
+            if self.method.name == "linear_probe" and self.model.from_pretraining_run:
+                return
+            raise ConfigError(
+                f"{where}method.name: {self.method.name!r} needs pretrained weights; a scratch model"
+                " without model.from_pretraining_run has nothing to probe or prefix-tune"
+            )
+
+
+def load_run_config(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    base: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Load a run config from YAML (or the defaults when ``path`` is None) plus overrides."""
+    raw: dict[str, Any] = dict(base or {})
+    if path is not None:
+        raw = load_yaml(path)
+    raw = apply_overrides(raw, overrides or [])
+    cfg = load_dataclass(RunConfig, raw, path)
+    if cfg.output.name is None and path is not None:
+        cfg.output.name = Path(path).stem
+    return cfg

@@ -1,0 +1,100 @@
+"""Classification metrics from scikit-learn, computed the same way for every run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+)
+
+# Scalar metrics logged per evaluation (Trainer prefixes them with "eval_").
+METRIC_NAMES: tuple[str, ...] = (
+    "accuracy",
+    "balanced_accuracy",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "micro_precision",
+    "micro_recall",
+    "micro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
+    "mcc",
+    "entropy",
+    "loss",
+)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Numerically stable softmax over the last axis."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def scalar_metrics(probs: np.ndarray, labels: np.ndarray, num_labels: int) -> dict[str, float]:
+    """Accuracy, balanced accuracy, P/R/F1 (macro, micro, weighted), MCC, mean entropy."""
+    probs = np.asarray(probs, dtype=np.float64)
+    labels = np.asarray(labels)
+    preds = probs.argmax(axis=-1)
+    ids = list(range(num_labels))
+    out: dict[str, float] = {
+        "accuracy": float(accuracy_score(labels, preds)),
+        "balanced_accuracy": float(_balanced_accuracy(labels, preds)),
+    }
+    for avg in ("macro", "micro", "weighted"):
+        p, r, f, _ = precision_recall_fscore_support(
+            labels, preds, labels=ids, average=avg, zero_division=0
+        )
+        out[f"{avg}_precision"], out[f"{avg}_recall"], out[f"{avg}_f1"] = float(p), float(r), float(f)
+    out["mcc"] = float(matthews_corrcoef(labels, preds)) if len(labels) else 0.0
+    ent = -(probs * np.log(np.clip(probs, 1e-12, 1.0))).sum(axis=-1)
+    out["entropy"] = float(ent.mean()) if len(ent) else 0.0
+    return out
+
+
+def _balanced_accuracy(labels: np.ndarray, preds: np.ndarray) -> float:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # classes absent from a small split
+        return balanced_accuracy_score(labels, preds) if len(labels) else 0.0
+
+
+def full_report(
+    probs: np.ndarray, labels: np.ndarray, label_names: list[str]
+) -> dict[str, Any]:
+    """Scalar metrics plus per-class precision/recall/F1/support and the confusion matrix."""
+    n = len(label_names)
+    out: dict[str, Any] = scalar_metrics(probs, labels, n)
+    preds = np.asarray(probs).argmax(axis=-1)
+    p, r, f, s = precision_recall_fscore_support(
+        labels, preds, labels=list(range(n)), average=None, zero_division=0
+    )
+    out["per_class"] = {
+        name: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+        for i, name in enumerate(label_names)
+    }
+    out["confusion_matrix"] = confusion_matrix(labels, preds, labels=list(range(n))).tolist()
+    out["label_names"] = list(label_names)
+    out["num_examples"] = int(len(labels))
+    return out
+
+
+def make_compute_metrics(num_labels: int):
+    """A ``compute_metrics`` callable for ``transformers.Trainer``."""
+
+    def compute(eval_pred: Any) -> dict[str, float]:
+        logits, labels = eval_pred.predictions, eval_pred.label_ids
+        if isinstance(logits, tuple):
+            logits = logits[0]
+        return scalar_metrics(softmax(np.asarray(logits, dtype=np.float64)), labels, num_labels)
+
+    return compute

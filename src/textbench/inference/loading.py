@@ -1,0 +1,43 @@
+"""Reload the trained model of a run folder, whatever method trained it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textbench.errors import RunError
+
+MODEL_DIR = "model"
+
+
+def load_run_model(run_dir: Path, *, device: str | None = None) -> tuple[Any, Any, dict[str, Any]]:
+    """Returns (model in eval mode, tokenizer, resolved run config as a dict)."""
+    import torch
+    import yaml
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    import textbench.models  # noqa: F401  (registers our model classes with the Auto API)
+
+    run_dir = Path(run_dir)
+    model_dir = run_dir / MODEL_DIR
+    if not (run_dir / "config.yaml").is_file():
+        raise RunError(f"{run_dir}: not a textbench run folder (no config.yaml)")
+    if not model_dir.is_dir():
+        raise RunError(f"{run_dir}: the run has no saved model (did it finish? see manifest.json)")
+    with open(run_dir / "config.yaml", encoding="utf-8") as f:
+        cfg = yaml.safe_load(f) or {}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        if (model_dir / "adapter_config.json").is_file():
+            from textbench.methods.saving import load_adapter_model
+
+            model = load_adapter_model(model_dir)
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+    except (OSError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RunError(f"{model_dir}: cannot load the saved model ({first})") from None
+    model.eval()
+    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(dev)
+    return model, tokenizer, cfg

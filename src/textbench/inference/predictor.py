@@ -1,0 +1,80 @@
+"""Batched prediction: texts sorted by length, dynamic padding, no gradients."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+
+class Predictor:
+    """Class probabilities for raw texts from a classification model and its tokenizer."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        label_names: list[str],
+        max_length: int = 128,
+        batch_size: int = 64,
+        bf16: bool = False,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.label_names = label_names
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.bf16 = bf16
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, *, batch_size: int = 64, device: str | None = None) -> "Predictor":
+        from textbench.inference.loading import load_run_model
+
+        model, tok, cfg = load_run_model(Path(run_dir), device=device)
+        id2label = getattr(model.config, "id2label", None) or {}
+        names = [id2label[i] for i in sorted(id2label, key=int)]
+        max_length = int(cfg.get("tokenizer", {}).get("max_length", 128))
+        return cls(model, tok, label_names=names, max_length=max_length, batch_size=batch_size)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, C) probabilities in the order of ``texts``."""
+        return self.timed_predict(texts)[0]
+
+    def timed_predict(self, texts: Sequence[str]) -> tuple[np.ndarray, dict[str, float]]:
+        """Probabilities plus wall time, throughput and per-text latency (tokenisation included)."""
+        n = len(texts)
+        start = time.perf_counter()
+        enc = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
+        ids = enc["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.zeros((n, len(self.label_names)), dtype=np.float32)
+        was_training = self.model.training
+        self.model.eval()
+        dev = self.device
+        autocast = torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=self.bf16)
+        with torch.inference_mode(), autocast:
+            for s in range(0, n, self.batch_size):
+                idx = order[s : s + self.batch_size]
+                feats = [{k: enc[k][i] for k in enc.keys()} for i in idx]
+                batch = self.tokenizer.pad(feats, return_tensors="pt")
+                batch = {k: v.to(dev) for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+                logits = self.model(**batch).logits  # (B, C)
+                out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        if was_training:
+            self.model.train()
+        secs = time.perf_counter() - start
+        stats = {
+            "inference_seconds": round(secs, 4),
+            "texts_per_second": round(n / secs, 2) if secs > 0 else 0.0,
+            "ms_per_text": round(1000 * secs / max(n, 1), 3),
+            "inference_batch_size": self.batch_size,
+        }
+        return out, stats

@@ -1,0 +1,1 @@
+"""One training path for every run, built on transformers.Trainer."""

@@ -1,0 +1,53 @@
+"""Files a finished run leaves: metrics.csv, test metrics, plots."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from textbench.utils.io import write_text_atomic
+
+FIRST_COLUMNS = ["step", "epoch", "kind", "loss", "learning_rate", "grad_norm"]
+
+
+def log_rows(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Trainer log -> rows: one per logging step (train) and one per evaluation (eval)."""
+    rows = []
+    for rec in log_history:
+        if "eval_loss" in rec:
+            row = {"kind": "eval", **{k[5:] if k.startswith("eval_") else k: v for k, v in rec.items()}}
+        elif "loss" in rec:
+            row = {"kind": "train", **rec}
+        else:
+            continue  # the closing summary record (train_runtime, ...)
+        rows.append(row)
+    return rows
+
+
+def write_metrics_csv(log_history: list[dict[str, Any]], path: Path) -> Path:
+    rows = log_rows(log_history)
+    cols = list(FIRST_COLUMNS)
+    for r in rows:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow(r)
+    return write_text_atomic(path, buf.getvalue())
+
+
+def best_eval(log_history: list[dict[str, Any]], metric: str, greater: bool = True) -> dict[str, Any] | None:
+    """The evaluation record with the best ``metric`` (first one on ties)."""
+    best = None
+    for rec in log_history:
+        v = rec.get(f"eval_{metric}")
+        if v is None:
+            continue
+        if best is None or (v > best[f"eval_{metric}"] if greater else v < best[f"eval_{metric}"]):
+            best = rec
+    return best

@@ -1,0 +1,147 @@
+"""Build the model and tokenizer a run trains: pretrained checkpoint or from scratch."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
+
+from textbench.config.schema import RunConfig
+from textbench.data import PreparedData
+from textbench.errors import ConfigError, ModelError
+from textbench.models_builtin import resolve_model_path
+from textbench.tokenization import load_tokenizer, train_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuiltModel:
+    model: PreTrainedModel
+    tokenizer: Any
+    source: str  # where the weights came from ("scratch", a path, a pretraining run)
+    pretrained: bool
+    notes: list[str] = field(default_factory=list)
+    loading_info: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _label_kwargs(prepared: PreparedData) -> dict[str, Any]:
+    return {
+        "num_labels": len(prepared.label_names),
+        "id2label": dict(enumerate(prepared.label_names)),
+        "label2id": {n: i for i, n in enumerate(prepared.label_names)},
+    }
+
+
+def _load_hf_config(path: str, cfg: RunConfig) -> Any:
+    try:
+        return AutoConfig.from_pretrained(
+            path, revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code
+        )
+    except (OSError, ValueError, KeyError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(
+            f"model.name_or_path: {cfg.model.name_or_path!r} is not a model folder or reachable hub id ({first})"
+        ) from None
+
+
+def check_max_length(max_length: int, model_config: Any, tokenizer: Any, where: str) -> None:
+    """``tokenizer.max_length`` must fit the model's position table."""
+    limit = getattr(model_config, "max_position_embeddings", None)
+    if limit and max_length > limit:
+        raise ConfigError(
+            f"tokenizer.max_length: {max_length} exceeds the model's limit of {limit} positions ({where})"
+        )
+
+
+def check_vocab(model: PreTrainedModel, tokenizer: Any, where: str) -> None:
+    """Every token id the tokenizer can produce must have an embedding row."""
+    emb = model.get_input_embeddings()
+    n = emb.num_embeddings if emb is not None else None
+    if n is not None and len(tokenizer) > n:
+        raise ModelError(
+            f"tokenizer has {len(tokenizer)} tokens but the model ({where}) embeds only {n};"
+            " the tokenizer does not belong to this model (set tokenizer.name_or_path to the model's)"
+        )
+
+
+def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
+    path = resolve_model_path(cfg.model.name_or_path)
+    hf_config = _load_hf_config(path, cfg)
+    tokenizer = load_tokenizer(cfg.tokenizer, path)
+    check_max_length(cfg.tokenizer.max_length, hf_config, tokenizer, cfg.model.name_or_path)
+    kwargs = _label_kwargs(prepared)
+    if tokenizer.pad_token_id is not None:
+        kwargs["pad_token_id"] = tokenizer.pad_token_id
+    try:
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            path,
+            revision=cfg.model.revision,
+            trust_remote_code=cfg.model.trust_remote_code,
+            ignore_mismatched_sizes=True,
+            output_loading_info=True,
+            **kwargs,
+        )
+    except (OSError, ValueError) as e:
+        first = str(e).strip().splitlines()[0]
+        raise ModelError(f"model.name_or_path: cannot load {cfg.model.name_or_path!r} for classification: {first}") from None
+    check_vocab(model, tokenizer, cfg.model.name_or_path)
+    loading = {k: list(v) for k, v in info.items() if isinstance(v, (list, set)) and v}
+    notes = []
+    if loading.get("missing_keys"):
+        notes.append(f"new (randomly initialised): {', '.join(sorted(loading['missing_keys']))}")
+    return BuiltModel(model, tokenizer, path, True, notes, loading)
+
+
+def _scratch_config(cfg: RunConfig, tokenizer: Any, prepared: PreparedData) -> Any:
+    from textbench.models import TextbenchConfig
+
+    known = set(TextbenchConfig().to_dict())
+    for key in cfg.model.architecture:
+        if key not in known or key in ("num_labels", "id2label", "label2id", "vocab_size"):
+            raise ConfigError(
+                f"model.architecture.{key}: unknown or not settable here; see TextbenchConfig for the settings"
+            )
+    arch = dict(cfg.model.architecture)
+    arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
+    hf_config = TextbenchConfig(
+        vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **arch, **_label_kwargs(prepared)
+    )
+    check_max_length(cfg.tokenizer.max_length, hf_config, tokenizer, "model.architecture")
+    return hf_config
+
+
+def build_scratch(cfg: RunConfig, prepared: PreparedData, workdir: Path) -> BuiltModel:
+    from textbench.models import TextbenchForSequenceClassification
+
+    if cfg.model.from_pretraining_run:
+        from textbench.pretraining.transfer import build_from_pretraining_run
+
+        return build_from_pretraining_run(cfg, prepared)
+    if cfg.tokenizer.name_or_path:
+        tokenizer = load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
+        notes = [f"tokenizer: {cfg.tokenizer.name_or_path}"]
+    else:
+        kind = cfg.tokenizer.train or "wordpiece"
+        tcfg = cfg.tokenizer if cfg.tokenizer.train else _with_train(cfg.tokenizer, kind)
+        tokenizer = train_tokenizer(prepared.splits["train"]["text"], tcfg, workdir / "tokenizer")
+        notes = [f"tokenizer: {kind} trained on the training split, {len(tokenizer)} tokens"]
+    hf_config = _scratch_config(cfg, tokenizer, prepared)
+    model = TextbenchForSequenceClassification(hf_config)
+    return BuiltModel(model, tokenizer, "scratch", False, notes)
+
+
+def _with_train(tcfg: Any, kind: str) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(tcfg, train=kind)
+
+
+def build_model(cfg: RunConfig, prepared: PreparedData, workdir: Path) -> BuiltModel:
+    """The model and tokenizer for ``cfg`` with labels from ``prepared``."""
+    if cfg.model.kind == "scratch":
+        return build_scratch(cfg, prepared, workdir)
+    return build_pretrained(cfg, prepared)

@@ -1,0 +1,44 @@
+"""Trainer callbacks: wall-clock budget, non-finite loss guard, progress log file."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+
+
+class TimeBudgetCallback(TrainerCallback):
+    """Stop cleanly after ``max_minutes`` of training, evaluating and saving first."""
+
+    def __init__(self, max_minutes: float) -> None:
+        self.budget_s = max_minutes * 60.0
+        self.start: float | None = None
+        self.triggered = False
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw):
+        self.start = time.monotonic()
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw):
+        if self.start is not None and time.monotonic() - self.start >= self.budget_s and not self.triggered:
+            self.triggered = True
+            control.should_training_stop = True
+            control.should_evaluate = True
+            control.should_save = True
+        return control
+
+
+class NonFiniteLossError(RuntimeError):
+    """Raised when the training loss becomes NaN or infinite."""
+
+
+class NonFiniteLossCallback(TrainerCallback):
+    """Stop the run with a clear message when the logged loss is NaN or infinite."""
+
+    def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kw):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise NonFiniteLossError(
+                f"training loss became {loss} at step {state.global_step}; lower train.learning_rate"
+                " or check the data; the last good checkpoint is kept"
+            )

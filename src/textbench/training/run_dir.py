@@ -1,0 +1,86 @@
+"""Run folders: claimed before training, never overwritten silently."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Any
+
+from textbench.errors import RunError
+from textbench.utils.io import read_json, write_json_atomic
+
+MANIFEST = "manifest.json"
+STATUS_COMPLETE = "complete"
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def is_run_dir(path: Path) -> bool:
+    return (path / MANIFEST).is_file()
+
+
+def run_status(path: Path) -> str | None:
+    """The status recorded in a run's manifest (None if it is not a run folder)."""
+    try:
+        return read_json(path / MANIFEST).get("status")
+    except (OSError, ValueError):
+        return None
+
+
+def check_writable(folder: Path) -> None:
+    """Fail early, with a clear message, when the output folder cannot be written."""
+    folder = folder.resolve()
+    probe_base = folder
+    while not probe_base.exists():
+        probe_base = probe_base.parent
+    if not os.access(probe_base, os.W_OK):
+        raise RunError(f"{folder}: output folder is not writable; choose another with output.dir")
+
+
+def claim_run_dir(
+    out_dir: Path, name: str, *, if_exists: str = "error", resume: bool = False
+) -> tuple[Path, bool]:
+    """Pick the folder for a run; returns (path, resuming).
+
+    An existing run is resumed only when asked; otherwise it is an error or, with
+    ``if_exists: suffix``, the new run gets ``name-2``, ``name-3``, ...
+    """
+    check_writable(out_dir)
+    path = out_dir / name
+    if path.exists():
+        if resume:
+            if not is_run_dir(path):
+                raise RunError(f"{path}: cannot resume, not a textbench run folder (no {MANIFEST})")
+            return path, True
+        if if_exists == "suffix":
+            i = 2
+            while (out_dir / f"{name}-{i}").exists():
+                i += 1
+            path = out_dir / f"{name}-{i}"
+        else:
+            status = run_status(path) or "not a run"
+            raise RunError(
+                f"{path}: run folder already exists (status: {status}); use --resume to continue it,"
+                " --name NEW to start another, or output.if_exists: suffix"
+            )
+    elif resume:
+        raise RunError(f"{path}: nothing to resume, the run folder does not exist")
+    path.mkdir(parents=True, exist_ok=False)
+    return path, False
+
+
+def update_manifest(run_dir: Path, **fields: Any) -> dict[str, Any]:
+    """Merge fields into manifest.json (written atomically)."""
+    path = run_dir / MANIFEST
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = read_json(path)
+        except ValueError:
+            data = {}
+    data.update(fields)
+    write_json_atomic(path, data)
+    return data

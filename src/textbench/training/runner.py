@@ -1,0 +1,266 @@
+"""Train one run: data -> model -> method -> Trainer -> run folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import DataCollatorWithPadding, EarlyStoppingCallback
+
+from textbench.config.loader import to_dict
+from textbench.config.schema import RunConfig
+from textbench.data import PreparedData, prepare_data
+from textbench.errors import RunError, TextbenchError
+from textbench.evaluation.metrics import full_report, make_compute_metrics
+from textbench.evaluation.plots import plot_confusion_matrix, plot_learning_curves
+from textbench.inference.predictor import Predictor
+from textbench.methods import apply_method, count_parameters
+from textbench.tokenization import tokenizer_hash
+from textbench.training import environment as env
+from textbench.training.artifacts import best_eval, write_metrics_csv
+from textbench.training.build import build_model
+from textbench.training.callbacks import NonFiniteLossCallback, NonFiniteLossError, TimeBudgetCallback
+from textbench.training.memory import peak_memory, reset_cuda_peak
+from textbench.training.run_dir import claim_run_dir, now_iso, update_manifest
+from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
+from textbench.utils.io import write_json_atomic, write_yaml_atomic
+
+log = logging.getLogger("textbench")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    test_metrics: dict[str, Any]
+
+
+def default_run_name(cfg: RunConfig) -> str:
+    if cfg.model.kind == "scratch":
+        arch = cfg.model.architecture
+        return f"scratch-{arch.get('kind', 'encoder')}-{arch.get('attention_type', 'mha')}"
+    base = cfg.model.name_or_path.rstrip("/").split("/")[-1].replace("builtin:", "")
+    return f"{base}-{cfg.method.name}"
+
+
+def tokenize_splits(prepared: PreparedData, tokenizer: Any, max_length: int) -> Any:
+    """Truncate to ``max_length``; no padding here (batches are padded dynamically)."""
+
+    def enc(batch: dict[str, list]) -> dict[str, list]:
+        return tokenizer(batch["text"], truncation=True, max_length=max_length)
+
+    return prepared.splits.map(enc, batched=True, remove_columns=["text"], desc=None)
+
+
+def _resolved_config(cfg: RunConfig) -> dict[str, Any]:
+    return to_dict(cfg)
+
+
+def _check_resume_config(run_dir: Path, cfg: RunConfig) -> None:
+    import yaml
+
+    saved_path = run_dir / "config.yaml"
+    if not saved_path.is_file():
+        return
+    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
+    now = _resolved_config(cfg)
+    for section in ("data", "tokenizer", "model", "method"):
+        if saved.get(section) != now.get(section):
+            raise RunError(
+                f"{run_dir}: cannot resume, the config's {section!r} section differs from the saved run's"
+            )
+
+
+def _last_checkpoint(ckpt_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    if not ckpt_dir.is_dir():
+        return None
+    return get_last_checkpoint(str(ckpt_dir))
+
+
+def train_run(
+    cfg: RunConfig,
+    *,
+    resume: bool = False,
+    base_dir: Path | None = None,
+    quiet: bool = False,
+    prepared: PreparedData | None = None,
+) -> RunResult:
+    """Train ``cfg`` and fill its run folder; returns the folder and test metrics.
+
+    Everything that can fail on bad input (data, tokenizer, model, method) is done
+    before the run folder is created, so a bad config leaves nothing behind.
+    """
+    started = now_iso()
+    t_start = time.perf_counter()
+    env.configure_threads(cfg.train.threads)
+    env.set_seed(cfg.train.seed)
+    reset_cuda_peak()
+    if prepared is None:
+        prepared = prepare_data(cfg.data, base_dir=base_dir)
+    name = cfg.output.name or default_run_name(cfg)
+    cfg = dataclasses.replace(cfg, output=dataclasses.replace(cfg.output, name=name))
+    out_dir = Path(cfg.output.dir)
+    if base_dir is not None and not out_dir.is_absolute():
+        out_dir = base_dir / out_dir
+
+    with tempfile.TemporaryDirectory(prefix="textbench-") as tmp:
+        env.set_seed(cfg.train.seed)  # model init and adapter init are seeded
+        built = build_model(cfg, prepared, Path(tmp))
+        model = apply_method(built.model, cfg.method)
+        tokenized = tokenize_splits(prepared, built.tokenizer, cfg.tokenizer.max_length)
+        weights = class_weight_tensor(
+            cfg.train.class_weights, prepared.splits["train"]["label"], len(prepared.label_names)
+        )
+        run_dir, resuming = claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume)
+    if resuming:
+        _check_resume_config(run_dir, cfg)
+    fresh = not resuming
+    try:
+        return _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir, resuming, started,
+                             t_start, quiet)
+    except KeyboardInterrupt:
+        update_manifest(run_dir, status="interrupted", ended=now_iso())
+        raise RunError(
+            f"interrupted; the last checkpoint is in {run_dir}/checkpoints — continue with"
+            f" `textbench train CONFIG --resume` (run {run_dir.name})"
+        ) from None
+    except NonFiniteLossError as e:
+        update_manifest(run_dir, status="failed", error=str(e), ended=now_iso())
+        raise RunError(f"{run_dir.name}: {e}") from None
+    except BaseException as e:
+        ckpts = run_dir / "checkpoints"
+        if fresh and not (ckpts.is_dir() and any(ckpts.iterdir())):
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing worth keeping
+        else:
+            update_manifest(run_dir, status="failed", error=f"{type(e).__name__}: {e}", ended=now_iso())
+        raise
+
+
+def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path, resuming: bool,
+                  started: str, t_start: float, quiet: bool) -> RunResult:
+    tokenizer = built.tokenizer
+    manifest_base = {
+        "name": run_dir.name,
+        "status": "running",
+        "started": started,
+        "seed": cfg.train.seed,
+        "machine": env.machine_info(),
+        "versions": env.library_versions(),
+        "git_commit": env.git_commit(),
+        "data": {
+            "source": prepared.source,
+            "created_splits": prepared.created_splits,
+            "split_hashes": {s: prepared.split_hash(s) for s in ("train", "validation", "test")},
+            "summary": prepared.summary(),
+        },
+        "tokenizer_hash": tokenizer_hash(tokenizer),
+        "model_source": built.source,
+        "notes": built.notes,
+    }
+    if not resuming:
+        write_yaml_atomic(run_dir / "config.yaml", _resolved_config(cfg))
+    update_manifest(run_dir, **manifest_base)
+    if built.notes and not quiet:
+        for n in built.notes:
+            log.info(n)
+
+    params = count_parameters(model)
+    ckpt_dir = run_dir / "checkpoints"
+    args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=quiet)
+    callbacks: list[Any] = [NonFiniteLossCallback()]
+    budget = None
+    if cfg.train.max_minutes:
+        budget = TimeBudgetCallback(cfg.train.max_minutes)
+        callbacks.append(budget)
+    if cfg.train.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
+    trainer = TextbenchTrainer(
+        model=model,
+        args=args,
+        train_dataset=tokenized["train"],
+        eval_dataset=tokenized["validation"],
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=make_compute_metrics(len(prepared.label_names)),
+        callbacks=callbacks,
+        class_weights=weights,
+        head_learning_rate=cfg.method.head_learning_rate,
+    )
+    predictor = Predictor(
+        model, tokenizer, label_names=prepared.label_names, max_length=cfg.tokenizer.max_length,
+        batch_size=cfg.train.eval_batch_size, bf16=env.use_bf16(cfg.train.precision),
+    )
+    test_texts = list(prepared.splits["test"]["text"])
+    test_labels = np.asarray(prepared.splits["test"]["label"])
+
+    if built.pretrained and cfg.eval.reference_before_training and not resuming:
+        probs, _ = predictor.timed_predict(test_texts)
+        ref = full_report(probs, test_labels, prepared.label_names)
+        write_json_atomic(run_dir / "reference_metrics.json", {"split": "test", **ref})
+
+    last = _last_checkpoint(ckpt_dir) if resuming else None
+    t_train = time.perf_counter()
+    train_out = trainer.train(resume_from_checkpoint=last)
+    train_seconds = time.perf_counter() - t_train
+    history = trainer.state.log_history
+
+    # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
+    probs, inf_stats = predictor.timed_predict(test_texts)
+    report = full_report(probs, test_labels, prepared.label_names)
+    report["loss"] = float(-np.mean(np.log(np.clip(probs[np.arange(len(test_labels)), test_labels], 1e-12, 1))))
+
+    final_dir = run_dir / "model"
+    tmp_dir = run_dir / ".model.tmp"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    _save_final(trainer, cfg, tmp_dir)
+    tokenizer.save_pretrained(tmp_dir)
+    if final_dir.exists():
+        shutil.rmtree(final_dir)
+    tmp_dir.rename(final_dir)
+
+    epochs_done = float(trainer.state.epoch or 0.0)
+    best = best_eval(history, cfg.train.metric_for_best_model,
+                     greater=cfg.train.metric_for_best_model not in ("loss", "entropy"))
+    cost = {
+        "parameters": params,
+        "train_seconds": round(float(train_out.metrics.get("train_runtime", train_seconds)), 2),
+        "epochs_completed": round(epochs_done, 3),
+        "seconds_per_epoch": round(float(train_out.metrics.get("train_runtime", train_seconds)) / epochs_done, 2)
+        if epochs_done > 0 else None,
+        "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
+        "global_steps": trainer.state.global_step,
+        "best_epoch": best.get("epoch") if best else None,
+        "stopped_by_time_budget": bool(budget and budget.triggered),
+        **peak_memory(),
+        **inf_stats,
+        "test_examples": len(test_texts),
+    }
+    test_metrics = {"split": "test", **report, "cost": cost}
+    write_json_atomic(run_dir / "test_metrics.json", test_metrics)
+    write_metrics_csv(history, run_dir / "metrics.csv")
+    write_json_atomic(run_dir / "trainer_log.json", history)
+    plot_confusion_matrix(report["confusion_matrix"], prepared.label_names, run_dir / "confusion_matrix.png",
+                          title=f"{run_dir.name}: confusion matrix (test)")
+    plot_learning_curves(history, run_dir / "learning_curves.png", cfg.train.metric_for_best_model,
+                         title=f"{run_dir.name}: learning curves")
+    if not cfg.train.keep_checkpoints:
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+    update_manifest(run_dir, status="complete", ended=now_iso(),
+                    total_seconds=round(time.perf_counter() - t_start, 2))
+    return RunResult(run_dir, test_metrics)
+
+
+def _save_final(trainer: TextbenchTrainer, cfg: RunConfig, out: Path) -> None:
+    from textbench.methods.saving import save_trained_model
+
+    save_trained_model(trainer.model, out, cfg.method)
