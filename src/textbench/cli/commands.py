@@ -92,8 +92,7 @@ def _inspect_target(args: argparse.Namespace):
 
 
 def cmd_data_inspect(args: argparse.Namespace) -> int:
-    from textbench.data import prepare_data
-    from textbench.data.stats import compute_stats, format_stats, plot_class_balance, plot_lengths
+    from textbench.data import compute_stats, format_stats, plot_class_balance, plot_lengths, prepare_data
     from textbench.models_builtin import resolve_model_path
     from textbench.tokenization import load_tokenizer
     from textbench.utils.io import write_json_atomic

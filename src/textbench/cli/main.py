@@ -26,6 +26,7 @@ def _quiet_libraries() -> None:
         import transformers
 
         transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
         datasets.logging.set_verbosity_error()
         datasets.disable_progress_bars()
     except ImportError:  # pragma: no cover

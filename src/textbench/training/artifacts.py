@@ -51,3 +51,20 @@ def best_eval(log_history: list[dict[str, Any]], metric: str, greater: bool = Tr
         if best is None or (v > best[f"eval_{metric}"] if greater else v < best[f"eval_{metric}"]):
             best = rec
     return best
+
+
+def write_predictions_csv(path: Path, labels: Any, probs: Any, label_names: list[str]) -> Path:
+    """Per-example test predictions (row index, true label id, predicted id, probabilities)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["index", "label", "pred", *[f"p_{n}" for n in label_names]])
+    for i, (y, p) in enumerate(zip(labels, probs)):
+        w.writerow([i, int(y), int(p.argmax()), *[f"{float(v):.6f}" for v in p]])
+    return write_text_atomic(path, buf.getvalue())
+
+
+def read_predictions_csv(path: Path) -> tuple[list[int], list[int]]:
+    """(true label ids, predicted ids) from ``test_predictions.csv``."""
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [int(r["label"]) for r in rows], [int(r["pred"]) for r in rows]

@@ -26,7 +26,7 @@ from textbench.inference.predictor import Predictor
 from textbench.methods import apply_method, count_parameters
 from textbench.tokenization import tokenizer_hash
 from textbench.training import environment as env
-from textbench.training.artifacts import best_eval, write_metrics_csv
+from textbench.training.artifacts import best_eval, write_metrics_csv, write_predictions_csv
 from textbench.training.build import build_model
 from textbench.training.callbacks import NonFiniteLossCallback, NonFiniteLossError, TimeBudgetCallback
 from textbench.training.memory import peak_memory, reset_cuda_peak
@@ -247,6 +247,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     }
     test_metrics = {"split": "test", **report, "cost": cost}
     write_json_atomic(run_dir / "test_metrics.json", test_metrics)
+    write_predictions_csv(run_dir / "test_predictions.csv", test_labels, probs, prepared.label_names)
     write_metrics_csv(history, run_dir / "metrics.csv")
     write_json_atomic(run_dir / "trainer_log.json", history)
     plot_confusion_matrix(report["confusion_matrix"], prepared.label_names, run_dir / "confusion_matrix.png",

@@ -1,0 +1,87 @@
+"""`DataConfig`: where the labelled texts come from and how they are cleaned and split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textbench.errors import ConfigError
+
+DataFormat = Literal["auto", "csv", "tsv", "jsonl", "json", "parquet", "semicolon"]
+
+
+@dataclass
+class DataConfig:
+    """Settings of the `data:` section; every field has a default."""
+
+    source: str = "builtin:tweets-sentiment"
+    """`builtin:NAME`, a file, a folder of split files, or `hf:ID_OR_LOCAL_PATH`."""
+    format: DataFormat = "auto"
+    """File format; "auto" picks by extension (.txt -> semicolon `text;label` lines)."""
+    train_file: str | None = None
+    """Explicit train file; overrides folder discovery (and a builtin source)."""
+    validation_file: str | None = None
+    """Explicit validation file; overrides folder discovery."""
+    test_file: str | None = None
+    """Explicit test file; overrides folder discovery."""
+    hf_config_name: str | None = None
+    """Config (subset) name passed to `datasets.load_dataset` for `hf:` sources."""
+    hf_revision: str | None = None
+    """Revision (branch, tag, commit) for `hf:` sources."""
+    text_column: str = "text"
+    """Column holding the input text (ignored by the semicolon format)."""
+    label_column: str = "label"
+    """Column holding the class label, as integer id or name (ignored by semicolon)."""
+    label_names: list[str] | None = None
+    """Explicit class order (index = id); default: see `textbench.data.labels`."""
+    validation_size: float = 0.1
+    """Fraction of all rows carved from train for validation when no file gives it."""
+    test_size: float = 0.1
+    """Fraction of all rows carved from train for test when no file gives it."""
+    split_seed: int = 42
+    """Seed of the stratified splits and subsamples."""
+    normalize_whitespace: bool = True
+    """Collapse runs of whitespace (spaces, tabs, newlines) to one space and strip."""
+    drop_empty: bool = True
+    """Drop rows whose text is empty (after normalisation)."""
+    drop_duplicates: bool = True
+    """Drop exact duplicate texts within a split, keeping the first."""
+    remove_leakage: bool = False
+    """Remove from validation texts seen in train, and from test texts seen in train or validation."""
+    max_train_samples: int | None = None
+    """Cap on training rows (stratified, seeded subsample)."""
+    train_fraction: float = 1.0
+    """Fraction of training rows kept (stratified, seeded), for data-efficiency curves."""
+    max_eval_samples: int | None = None
+    """Cap on validation and on test rows each (stratified, seeded), for quick runs."""
+    encoding: str = "utf-8"
+    """Text encoding of the data files (e.g. "latin-1")."""
+
+    def validate(self) -> None:
+        """Raise ConfigError for values out of range."""
+        for key in ("validation_size", "test_size"):
+            value = getattr(self, key)
+            if not 0.0 <= value < 1.0:
+                raise ConfigError(f"data.{key} must be in [0, 1), got {value}")
+        if self.validation_size + self.test_size >= 1.0:
+            raise ConfigError(
+                "data.validation_size + data.test_size must be below 1, got "
+                f"{self.validation_size} + {self.test_size}"
+            )
+        if not 0.0 < self.train_fraction <= 1.0:
+            raise ConfigError(f"data.train_fraction must be in (0, 1], got {self.train_fraction}")
+        for key in ("max_train_samples", "max_eval_samples"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                raise ConfigError(f"data.{key} must be at least 1 or null, got {value}")
+        if self.label_names is not None:
+            if len(set(self.label_names)) != len(self.label_names):
+                raise ConfigError(f"data.label_names has repeated names: {self.label_names}")
+            if len(self.label_names) < 2:
+                raise ConfigError("data.label_names needs at least two classes")
+        if not self.text_column or not self.label_column:
+            raise ConfigError("data.text_column and data.label_column must not be empty")
+        try:
+            "".encode(self.encoding)
+        except LookupError:
+            raise ConfigError(f"data.encoding: unknown encoding {self.encoding!r}") from None

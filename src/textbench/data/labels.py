@@ -1,0 +1,120 @@
+"""Label checks and class order.
+
+Class order (label id = index), first rule that applies:
+1. `data.label_names` when given: string labels must be among them, integer
+   labels index into them.
+2. Names declared by the source (a hub ClassLabel feature, the builtin's fixed
+   order): integer labels keep their ids, string labels take the declared order.
+3. Integer labels: the sorted distinct ids seen in train, named by their
+   decimal string and renumbered 0..K-1 (ids 0..K-1 stay as they are).
+4. String labels: the sorted distinct names seen in train.
+Validation/test labels that never occur in train are an error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from textbench.data.raw import RawSplit
+from textbench.errors import DataError
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+
+
+def normalize_label(value: object, where: str, column: str) -> int | str:
+    """An int id or a str name; DataError for empty, NaN, non-integer numbers and other types."""
+    if isinstance(value, bool):
+        raise DataError(f"{where}: label {value} in column {column!r} is a boolean; use class names or ids")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise DataError(f"{where}: label in column {column!r} is missing (NaN/null); every row needs a label")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise DataError(
+            f"{where}: label {value} in column {column!r} is not an integer; "
+            "labels must be class names or integer ids (bin continuous scores first)"
+        )
+    if isinstance(value, str):
+        s = value.strip()
+        if not s:
+            raise DataError(f"{where}: label in column {column!r} is empty; every row needs a label")
+        if s.lower() in ("nan", "null", "none"):
+            raise DataError(f"{where}: label in column {column!r} is {s!r}; every row needs a label")
+        if _INT.match(s):
+            return int(s)
+        if _FLOAT.match(s):
+            if float(s).is_integer():
+                return int(float(s))
+            raise DataError(
+                f"{where}: label {s!r} in column {column!r} is not an integer; "
+                "labels must be class names or integer ids (bin continuous scores first)"
+            )
+        return s
+    raise DataError(f"{where}: label in column {column!r} is a {type(value).__name__}, expected a name or id")
+
+
+def normalize_labels(splits: dict[str, RawSplit], column: str) -> str:
+    """Normalise labels in place; return "int" or "str". Mixed kinds are a DataError."""
+    first: tuple[str, str, object] | None = None  # (kind, where, value)
+    for split in splits.values():
+        for i, value in enumerate(split.labels):
+            label = normalize_label(value, split.where(i), column)
+            split.labels[i] = label
+            kind = "int" if isinstance(label, int) else "str"
+            if first is None:
+                first = (kind, split.where(i), label)
+            elif kind != first[0]:
+                raise DataError(
+                    f"labels in column {column!r} mix integers and strings ({first[1]}: {first[2]!r}, "
+                    f"{split.where(i)}: {label!r}); use class names or integer ids throughout"
+                )
+    return first[0] if first else "str"
+
+
+def class_order(
+    train: RawSplit, kind: str, configured: list[str] | None, declared: list[str] | None
+) -> tuple[list[str], dict[object, int]]:
+    """Class names (index = id) and the mapping raw label -> id."""
+    names = configured or declared
+    if names is not None:
+        if kind == "int":
+            return list(names), {i: i for i in range(len(names))}
+        return list(names), {n: i for i, n in enumerate(names)}
+    seen = sorted(set(train.labels))  # type: ignore[type-var]
+    return [str(v) for v in seen], {v: i for i, v in enumerate(seen)}
+
+
+def encode_labels(
+    split: RawSplit,
+    name: str,
+    mapping: dict[object, int],
+    names: list[str],
+    names_from: str | None,
+    train_ids: set[int] | None,
+) -> list[int]:
+    """Label ids of one split.
+
+    `names_from` says where a fixed class list came from ("data.label_names" or
+    the source); `train_ids` (for validation/test) are the ids present in train.
+    """
+    ids: list[int] = []
+    for i, label in enumerate(split.labels):
+        lid = mapping.get(label)
+        if lid is None and names_from is not None:
+            what = f"ids 0..{len(names) - 1}" if isinstance(label, int) else "the names"
+            raise DataError(
+                f"{split.where(i)}: label {label!r} is not among {what} of {names_from} "
+                f"({', '.join(names)}); fix the row or set data.label_names"
+            )
+        if lid is None or (train_ids is not None and lid not in train_ids):
+            shown = label if lid is None else names[lid]
+            raise DataError(
+                f"{split.where(i)}: label {shown!r} in {name} never occurs in train; "
+                "every class needs training examples (check the split files or data.label_names)"
+            )
+        ids.append(lid)
+    return ids

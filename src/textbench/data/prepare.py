@@ -1,0 +1,144 @@
+"""`prepare_data`: source -> labelled, cleaned, split `PreparedData`.
+
+Order: read -> check labels -> clean each given split -> carve missing
+validation/test from cleaned train (so no duplicate straddles a created split)
+-> leakage report/removal -> class order and ids -> subsample -> Datasets.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import datasets
+
+from textbench.data.cleaning import clean_split, find_leakage, new_counts, remove_leakage
+from textbench.data.config import DataConfig
+from textbench.data.labels import class_order, encode_labels, normalize_labels
+from textbench.data.prepared import SPLITS, PreparedData
+from textbench.data.raw import RawSplit
+from textbench.data.sources import load_raw
+from textbench.data.splits import create_missing_splits, subsample
+from textbench.errors import DataError
+
+log = logging.getLogger(__name__)
+LONG_TEXT_CHARS = 1_000_000
+
+
+def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedData:
+    """Load, check, clean and split the data described by `cfg`.
+
+    Relative paths in `cfg` resolve against `base_dir` (default: the cwd).
+    User errors raise DataError/ConfigError with a one-line message.
+    """
+    cfg.validate()
+    raw = load_raw(cfg, Path(base_dir) if base_dir is not None else Path.cwd())
+    kind = normalize_labels(raw.splits, cfg.label_column)
+    notes = list(raw.notes) + _long_text_notes(raw.splits)
+
+    cleaning: dict[str, dict[str, int]] = {}
+    splits: dict[str, RawSplit] = {}
+    for name in SPLITS:
+        if name in raw.splits:
+            splits[name], cleaning[name] = clean_split(
+                raw.splits[name],
+                whitespace=cfg.normalize_whitespace,
+                drop_empty=cfg.drop_empty,
+                drop_duplicates=cfg.drop_duplicates,
+            )
+            _check_not_empty(name, splits[name], cleaning[name])
+    classes = set(splits["train"].labels)
+    if len(classes) < 2:
+        raise DataError(
+            f"train ({splits['train'].origin}) has only one class ({next(iter(classes))!r}) "
+            f"in column {cfg.label_column!r}; classification needs at least two"
+        )
+
+    splits, created = create_missing_splits(
+        splits, validation_size=cfg.validation_size, test_size=cfg.test_size, seed=cfg.split_seed
+    )
+    for name in created:
+        cleaning[name] = new_counts(len(splits[name]))
+    leakage = find_leakage(splits)
+    splits = remove_leakage(splits, cleaning, remove=cfg.remove_leakage)
+    for name in ("validation", "test"):
+        _check_not_empty(name, splits[name], cleaning[name])
+
+    names_from = None
+    if cfg.label_names:
+        names_from = "data.label_names"
+    elif raw.label_names:
+        names_from = f"{raw.source}'s class list"
+    names, mapping = class_order(splits["train"], kind, cfg.label_names, raw.label_names)
+    ids = {"train": encode_labels(splits["train"], "train", mapping, names, names_from, None)}
+    present = set(ids["train"])
+    for name in ("validation", "test"):
+        ids[name] = encode_labels(splits[name], name, mapping, names, names_from, present)
+
+    sampled = _subsample(splits, ids, cfg, len(present))
+    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
+    dsd = datasets.DatasetDict(
+        {
+            name: datasets.Dataset.from_dict({"text": splits[name].texts, "label": ids[name]}, features=features)
+            for name in SPLITS
+        }
+    )
+    return PreparedData(
+        splits=dsd,
+        label_names=names,
+        source=raw.source,
+        created_splits=created,
+        cleaning=cleaning,
+        leakage=leakage,
+        subsampled=sampled,
+        notes=notes,
+    )
+
+
+def _check_not_empty(name: str, split: RawSplit, counts: dict[str, int]) -> None:
+    if len(split) == 0:
+        raise DataError(
+            f"{name} split ({split.origin}) is empty after cleaning: {counts['rows_in']} rows in, "
+            f"{counts['empty_dropped']} empty, {counts['duplicates_dropped']} duplicates, "
+            f"{counts['leakage_removed']} leaked rows removed; "
+            "check the file or the data.drop_* / data.remove_leakage settings"
+        )
+
+
+def _long_text_notes(splits: dict[str, RawSplit]) -> list[str]:
+    notes = []
+    for name, split in splits.items():
+        long = [i for i, t in enumerate(split.texts) if len(t) > LONG_TEXT_CHARS]
+        if long:
+            worst = max(long, key=lambda i: len(split.texts[i]))
+            note = (
+                f"{name}: {len(long)} text(s) longer than 1 MB (longest {len(split.texts[worst])} chars at "
+                f"{split.where(worst)}); kept, tokenization truncates them"
+            )
+            log.warning(note)
+            notes.append(note)
+    return notes
+
+
+def _subsample(
+    splits: dict[str, RawSplit], ids: dict[str, list[int]], cfg: DataConfig, n_classes: int
+) -> dict[str, dict[str, int]]:
+    """Stratified, seeded subsamples in place; returns rows before/after per changed split."""
+    caps: dict[str, int | None] = {"validation": cfg.max_eval_samples, "test": cfg.max_eval_samples}
+    n_train = len(splits["train"])
+    cap = max(1, round(n_train * cfg.train_fraction))
+    if cfg.max_train_samples is not None:
+        cap = min(cap, cfg.max_train_samples)
+    caps["train"] = cap if cap < n_train else None
+    if caps["train"] is not None and caps["train"] < n_classes:
+        raise DataError(
+            f"data.train_fraction / data.max_train_samples leave {caps['train']} training rows, "
+            f"fewer than the {n_classes} classes; raise them"
+        )
+    done: dict[str, dict[str, int]] = {}
+    for name in SPLITS:
+        before = len(splits[name])
+        splits[name], ids[name] = subsample(splits[name], ids[name], caps[name], cfg.split_seed)
+        if len(splits[name]) != before:
+            done[name] = {"rows_before": before, "rows_after": len(splits[name])}
+    return done
