@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -51,3 +54,10 @@ def tiny_csv(tmp_path: Path) -> Path:
     p = tmp_path / "tiny.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return p
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory) -> Path:
+    from helpers.tiny_models import tiny_bert
+
+    return tiny_bert(tmp_path_factory.mktemp("tiny-bert"))

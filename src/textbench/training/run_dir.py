@@ -54,6 +54,8 @@ def claim_run_dir(
         if resume:
             if not is_run_dir(path):
                 raise RunError(f"{path}: cannot resume, not a textbench run folder (no {MANIFEST})")
+            if run_status(path) == STATUS_COMPLETE:
+                raise RunError(f"{path}: the run is already complete; nothing to resume")
             return path, True
         if if_exists == "suffix":
             i = 2

@@ -1,0 +1,173 @@
+"""Bad input: one line naming the problem, exit code 2, no traceback, no run folder left."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from textbench.cli import main
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str]:
+    code = main(args)
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def balanced_csv(path: Path, rows: int = 30, labels=("a", "b", "c")) -> Path:
+    lines = ["text,label"] + [f"text number {i} {labels[i % len(labels)]},{labels[i % len(labels)]}" for i in range(rows)]
+    return write(path, "\n".join(lines) + "\n")
+
+
+def train_args(tmp_path: Path, cfg: Path, *extra: str) -> list[str]:
+    return ["train", str(cfg), "--output-dir", str(tmp_path / "runs"), *extra]
+
+
+def cfg_for(tmp_path: Path, data_lines: str, extra: str = "") -> Path:
+    return write(tmp_path / "run.yaml", f"data:\n{data_lines}\n{extra}")
+
+
+def assert_clean_failure(code: int, err: str, tmp_path: Path, *needles: str) -> None:
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    for n in needles:
+        assert n in err, (n, err)
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not any(runs.iterdir()), "a run folder was left behind"
+
+
+def test_missing_data_file(tmp_path, capsys):
+    cfg = cfg_for(tmp_path, f"  source: {tmp_path / 'nope.csv'}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "nope.csv")
+
+
+def test_missing_column(tmp_path, capsys):
+    data = balanced_csv(tmp_path / "d.csv")
+    cfg = cfg_for(tmp_path, f"  source: {data}\n  text_column: review")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "review", "d.csv")
+
+
+def test_empty_dataset(tmp_path, capsys):
+    data = write(tmp_path / "d.csv", "text,label\n")
+    cfg = cfg_for(tmp_path, f"  source: {data}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "d.csv")
+
+
+def test_empty_split_after_cleaning(tmp_path, capsys):
+    balanced_csv(tmp_path / "train.csv")
+    balanced_csv(tmp_path / "validation.csv", rows=6)
+    write(tmp_path / "test.csv", "text,label\n   ,a\n\t,b\n")
+    cfg = cfg_for(tmp_path, f"  source: {tmp_path}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "test")
+
+
+def test_one_class_only(tmp_path, capsys):
+    data = balanced_csv(tmp_path / "d.csv", labels=("a",))
+    cfg = cfg_for(tmp_path, f"  source: {data}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "class")
+
+
+def test_test_label_unseen_in_training(tmp_path, capsys):
+    balanced_csv(tmp_path / "train.csv", labels=("a", "b"))
+    balanced_csv(tmp_path / "validation.csv", rows=6, labels=("a", "b"))
+    balanced_csv(tmp_path / "test.csv", rows=6, labels=("a", "b", "zebra"))
+    cfg = cfg_for(tmp_path, f"  source: {tmp_path}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "zebra")
+
+
+def test_nan_labels(tmp_path, capsys):
+    data = write(tmp_path / "d.csv", "text,label\nhello,a\nworld,\nagain,b\n" + "x y,a\n" * 3)
+    cfg = cfg_for(tmp_path, f"  source: {data}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "d.csv", "label")
+
+
+def test_undecodable_bytes(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_bytes(b"text,label\ncaf\xe9 ok,a\nfine,b\n")
+    cfg = cfg_for(tmp_path, f"  source: {data}")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "d.csv", "encoding")
+
+
+def test_unknown_config_key(tmp_path, capsys):
+    cfg = write(tmp_path / "run.yaml", "train:\n  epochz: 3\n")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "run.yaml", "train.epochz", "epochs")
+
+
+def test_wrong_type(tmp_path, capsys):
+    cfg = write(tmp_path / "run.yaml", "train:\n  batch_size: big\n")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "run.yaml", "train.batch_size", "integer")
+
+
+def test_unknown_model_path(tmp_path, capsys):
+    data = balanced_csv(tmp_path / "d.csv", rows=60)
+    cfg = cfg_for(tmp_path, f"  source: {data}", f"model:\n  name_or_path: {tmp_path / 'no-model'}\n")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "no-model")
+
+
+def test_folder_that_is_not_a_model(tmp_path, capsys):
+    data = balanced_csv(tmp_path / "d.csv", rows=60)
+    (tmp_path / "junk").mkdir()
+    write(tmp_path / "junk" / "readme.txt", "hello")
+    cfg = cfg_for(tmp_path, f"  source: {data}", f"model:\n  name_or_path: {tmp_path / 'junk'}\n")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "junk")
+
+
+def test_unknown_builtin_model(tmp_path, capsys):
+    code, err = run_cli(train_args(tmp_path, write(tmp_path / "r.yaml", "model:\n  name_or_path: builtin:gpt9\n")), capsys)
+    assert_clean_failure(code, err, tmp_path, "built-in model 'gpt9'", "minilm-l6")
+
+
+def test_max_length_above_model_limit(tmp_path, capsys):
+    cfg = write(tmp_path / "r.yaml", "tokenizer:\n  max_length: 4096\n")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "tokenizer.max_length", "512")
+
+
+def test_bad_override_syntax(tmp_path, capsys):
+    code, err = run_cli(["train", "--set", "train.learning_rate", "--output-dir", str(tmp_path / "runs")], capsys)
+    assert_clean_failure(code, err, tmp_path, "KEY=VALUE")
+
+
+def test_predict_on_a_folder_that_is_not_a_run(tmp_path, capsys):
+    write(tmp_path / "t.txt", "hello\n")
+    code, err = run_cli(["predict", str(tmp_path), "--input", str(tmp_path / "t.txt")], capsys)
+    assert code == 2 and "not a textbench run folder" in err
+
+
+def test_subprocess_exit_code_and_no_traceback(tmp_path):
+    cfg = write(tmp_path / "run.yaml", "train:\n  learning_rate: -1\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "textbench", "train", str(cfg), "--output-dir", str(tmp_path / "runs")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert "train.learning_rate" in proc.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "textbench", "--debug", "train", str(cfg), "--output-dir", str(tmp_path / "runs")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert debug.returncode == 2 and "Traceback" in debug.stderr

@@ -1,0 +1,122 @@
+"""End to end through the one training path, on a tiny BERT checkpoint and tiny data."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from textbench.config import load_run_config
+from textbench.errors import RunError
+from textbench.inference import Predictor
+from textbench.training.runner import train_run
+
+
+def make_cfg(tmp_path, tiny_csv, tiny_bert_dir, *overrides):
+    return load_run_config(
+        None,
+        [
+            f"data.source={tiny_csv}",
+            "data.text_column=review",
+            "data.label_column=sentiment",
+            f"model.name_or_path={tiny_bert_dir}",
+            "tokenizer.max_length=32",
+            "train.epochs=2",
+            "train.batch_size=8",
+            "train.learning_rate=1e-3",
+            "train.logging_steps=2",
+            f"output.dir={tmp_path / 'runs'}",
+            "output.name=tiny",
+            *overrides,
+        ],
+    )
+
+
+def test_run_folder_has_everything(tmp_path, tiny_csv, tiny_bert_dir):
+    res = train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir), quiet=True)
+    d = res.run_dir
+    for name in ("config.yaml", "manifest.json", "metrics.csv", "test_metrics.json", "reference_metrics.json",
+                 "confusion_matrix.png", "learning_curves.png", "test_predictions.csv", "model/config.json",
+                 "model/model.safetensors", "model/tokenizer.json"):
+        assert (d / name).is_file(), name
+    assert not (d / "checkpoints").exists()
+    man = json.loads((d / "manifest.json").read_text())
+    assert man["status"] == "complete" and man["seed"] == 42
+    assert set(man["data"]["split_hashes"]) == {"train", "validation", "test"}
+    assert man["data"]["created_splits"] == ["validation", "test"] or set(man["data"]["created_splits"]) == {"validation", "test"}
+    assert len(man["tokenizer_hash"]) >= 16
+    rows = list(csv.DictReader(open(d / "metrics.csv")))
+    assert {r["kind"] for r in rows} == {"train", "eval"}
+    assert sum(r["kind"] == "eval" for r in rows) == 2
+    m = res.test_metrics
+    for k in ("accuracy", "balanced_accuracy", "macro_f1", "micro_f1", "weighted_f1", "mcc", "entropy", "loss",
+              "per_class", "confusion_matrix"):
+        assert k in m
+    cost = m["cost"]
+    assert cost["parameters"]["total"] == cost["parameters"]["trainable"] > 0
+    assert cost["train_seconds"] > 0 and cost["texts_per_second"] > 0 and cost["peak_rss_mb"] > 0
+    assert cost["best_epoch"] in (1.0, 2.0)
+    model_cfg = json.loads((d / "model" / "config.json").read_text())
+    assert model_cfg["id2label"] == {"0": "neg", "1": "neu", "2": "pos"}
+
+    # Reloading the saved run predicts exactly what was measured at the end of training.
+    pred = Predictor.from_run(d)
+    from textbench.data import prepare_data
+
+    texts = prepare_data(load_run_config(d / "config.yaml").data).splits["test"]["text"]
+    probs = pred.predict_proba(texts)
+    saved = np.array([[float(r[f"p_{n}"]) for n in ("neg", "neu", "pos")]
+                      for r in csv.DictReader(open(d / "test_predictions.csv"))])
+    np.testing.assert_allclose(probs, saved, atol=2e-6)
+
+    # Never overwritten silently.
+    with pytest.raises(RunError, match="already exists"):
+        train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir), quiet=True)
+    with pytest.raises(RunError, match="already complete"):
+        train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir), quiet=True, resume=True)
+    again = train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "output.if_exists=suffix"), quiet=True)
+    assert again.run_dir.name == "tiny-2"
+    # Same seed, same config: identical metrics.
+    assert again.test_metrics["macro_f1"] == m["macro_f1"]
+    assert again.test_metrics["confusion_matrix"] == m["confusion_matrix"]
+
+
+def test_time_budget_stops_and_still_evaluates(tmp_path, tiny_csv, tiny_bert_dir):
+    res = train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.max_minutes=0.00001", "train.epochs=5"),
+                    quiet=True)
+    cost = res.test_metrics["cost"]
+    assert cost["stopped_by_time_budget"] is True
+    assert cost["global_steps"] == 1
+    rows = list(csv.DictReader(open(res.run_dir / "metrics.csv")))
+    assert any(r["kind"] == "eval" for r in rows)
+
+
+def test_interrupt_then_resume_matches_uninterrupted(tmp_path, tiny_csv, tiny_bert_dir, monkeypatch):
+    from textbench.training import trainer as trainer_mod
+
+    full = train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "output.name=straight"), quiet=True)
+
+    original = trainer_mod.TextbenchTrainer.training_step
+    calls = {"n": 0}
+
+    def flaky(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 8:  # in the second epoch, after the epoch-1 checkpoint
+            raise KeyboardInterrupt
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(trainer_mod.TextbenchTrainer, "training_step", flaky)
+    with pytest.raises(RunError, match="--resume"):
+        train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "output.name=broken"), quiet=True)
+    broken = tmp_path / "runs" / "broken"
+    assert json.loads((broken / "manifest.json").read_text())["status"] == "interrupted"
+    assert any((broken / "checkpoints").iterdir())
+    monkeypatch.setattr(trainer_mod.TextbenchTrainer, "training_step", original)
+    resumed = train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "output.name=broken"), quiet=True, resume=True)
+    assert resumed.test_metrics["confusion_matrix"] == full.test_metrics["confusion_matrix"]
+    assert resumed.test_metrics["macro_f1"] == pytest.approx(full.test_metrics["macro_f1"])
+    np.testing.assert_allclose(
+        [resumed.test_metrics["loss"]], [full.test_metrics["loss"]], rtol=1e-4
+    )
