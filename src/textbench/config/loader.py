@@ -162,7 +162,12 @@ def from_dict(cls: type[T], data: Any, where: str = "") -> T:
     obj = cls(**kwargs)
     check = getattr(obj, "validate", None)
     if callable(check):
-        check(where or "config")
+        import inspect
+
+        if inspect.signature(check).parameters:
+            check(where or "config")
+        else:
+            check()
     return obj
 
 
