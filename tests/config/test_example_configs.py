@@ -26,3 +26,15 @@ def test_run_config_loads(path):
         known = set(TextbenchConfig().to_dict())
         assert set(cfg.model.architecture) <= known
         TextbenchConfig(**cfg.model.architecture)  # validates the architecture
+
+
+PRETRAIN_CONFIGS = sorted((CONFIGS / "pretrain").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", PRETRAIN_CONFIGS, ids=lambda p: p.name)
+def test_pretrain_config_loads(path):
+    from textbench.models import TextbenchConfig
+    from textbench.pretraining import load_pretrain_config
+
+    cfg = load_pretrain_config(path)
+    TextbenchConfig(**cfg.model.architecture)

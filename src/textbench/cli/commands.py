@@ -45,6 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--batch-size", type=int, default=64)
     pr.set_defaults(handler=cmd_predict)
 
+    pt = sub.add_parser("pretrain", help="pretrain a from-scratch model (masked LM; causal LM for decoders)")
+    pt.add_argument("config", nargs="?", help="pretrain config YAML (default: built-in defaults)")
+    _add_set(pt)
+    pt.add_argument("--name", help="run name (default: the config file's name)")
+    pt.add_argument("--output-dir", help="folder that holds run folders (default: runs)")
+    pt.add_argument("--resume", action="store_true", help="continue an interrupted pretraining run")
+    pt.set_defaults(handler=cmd_pretrain)
+
     try:
         from textbench.cli import extra_commands
     except ImportError:
@@ -67,6 +75,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(
         f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
         f" train {m['cost']['train_seconds']:.0f}s, trainable params {m['cost']['parameters']['trainable']:,}"
+    )
+    return 0
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from textbench.pretraining import load_pretrain_config
+    from textbench.pretraining.runner import pretrain_run
+
+    overrides = list(args.overrides)
+    if args.name:
+        overrides.append(f"output.name={args.name}")
+    if args.output_dir:
+        overrides.append(f"output.dir={args.output_dir}")
+    cfg = load_pretrain_config(args.config, overrides)
+    res = pretrain_run(cfg, resume=args.resume)
+    m = res.metrics
+    before = m["heldout_perplexity_before"]
+    print(
+        f"run {res.run_dir}: held-out perplexity {m['heldout_perplexity']:.2f}"
+        + (f" (before training {before:.1f})" if before else "")
+        + f", {m['train_seconds']:.0f}s; fine-tune with model.from_pretraining_run: {res.run_dir}"
     )
     return 0
 

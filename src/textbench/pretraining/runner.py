@@ -1,0 +1,199 @@
+"""`textbench pretrain`: tokenizer (trained by default), then MLM (encoder) or causal LM (decoder)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datasets import Dataset, DatasetDict
+from transformers import DataCollatorForLanguageModeling
+
+from textbench.config.loader import to_dict
+from textbench.data import prepare_data
+from textbench.errors import ConfigError, DataError, RunError
+from textbench.evaluation.plots import plot_learning_curves
+from textbench.pretraining.config import PretrainConfig
+from textbench.tokenization import load_tokenizer, tokenizer_hash, train_tokenizer
+from textbench.training import environment as env
+from textbench.training.artifacts import write_metrics_csv
+from textbench.training.callbacks import NonFiniteLossCallback, TimeBudgetCallback
+from textbench.training.memory import peak_memory
+from textbench.training.run_dir import claim_run_dir, now_iso, update_manifest
+from textbench.training.trainer import TextbenchTrainer, training_arguments
+from textbench.utils.io import write_json_atomic, write_yaml_atomic
+
+RUN_KIND = "pretrain"
+
+
+@dataclass
+class PretrainResult:
+    run_dir: Path
+    metrics: dict[str, Any]
+
+
+def _read_extra(files: list[str], base: Path | None) -> list[str]:
+    out: list[str] = []
+    for f in files:
+        p = Path(f)
+        if base is not None and not p.is_absolute():
+            p = base / p
+        if not p.is_file():
+            raise DataError(f"mlm.extra_text_files: {p} not found")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise DataError(f"{p}: not UTF-8 text (byte {e.start})") from None
+        out.extend(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    return out
+
+
+def collect_texts(cfg: PretrainConfig, base_dir: Path | None = None) -> tuple[list[str], dict[str, Any]]:
+    """Unlabelled texts: the dataset's training split and/or extra files (deduplicated, order kept)."""
+    texts: list[str] = []
+    info: dict[str, Any] = {}
+    if cfg.mlm.use_dataset_texts:
+        prepared = prepare_data(cfg.data, base_dir=base_dir)
+        texts.extend(prepared.splits["train"]["text"])
+        info["dataset"] = prepared.source
+        info["dataset_train_hash"] = prepared.split_hash("train")
+    extra = _read_extra(cfg.mlm.extra_text_files, base_dir)
+    texts.extend(extra)
+    info["extra_texts"] = len(extra)
+    texts = list(dict.fromkeys(t for t in texts if t))
+    if len(texts) < 10:
+        raise DataError(f"pretraining needs at least 10 distinct texts, got {len(texts)}")
+    info["texts"] = len(texts)
+    return texts, info
+
+
+def _build(cfg: PretrainConfig, texts: list[str], tmp: Path):
+    from textbench.models import TextbenchConfig, TextbenchForCausalLM, TextbenchForMaskedLM
+
+    if cfg.tokenizer.name_or_path:
+        tok = load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
+    else:
+        tcfg = cfg.tokenizer if cfg.tokenizer.train else dataclasses.replace(cfg.tokenizer, train="wordpiece")
+        tok = train_tokenizer(texts, tcfg, tmp / "tokenizer")
+    known = set(TextbenchConfig().to_dict())
+    for key in cfg.model.architecture:
+        if key not in known or key in ("vocab_size", "num_labels", "id2label", "label2id"):
+            raise ConfigError(f"model.architecture.{key}: unknown or not settable here")
+    arch = dict(cfg.model.architecture)
+    arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
+    hf = TextbenchConfig(vocab_size=len(tok), pad_token_id=tok.pad_token_id, **arch)
+    if cfg.tokenizer.max_length > hf.max_position_embeddings:
+        raise ConfigError(
+            f"tokenizer.max_length: {cfg.tokenizer.max_length} exceeds model.architecture.max_position_embeddings"
+            f" {hf.max_position_embeddings}"
+        )
+    causal = hf.kind == "decoder"
+    if not causal and tok.mask_token is None:
+        raise ConfigError("tokenizer: masked-LM pretraining needs a tokenizer with a mask token")
+    model = TextbenchForCausalLM(hf) if causal else TextbenchForMaskedLM(hf)
+    return tok, model, causal
+
+
+def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | None = None,
+                 quiet: bool = False) -> PretrainResult:
+    """Pretrain and fill the run folder (``model/`` holds the LM and its tokenizer)."""
+    started, t0 = now_iso(), time.perf_counter()
+    env.configure_threads(cfg.train.threads)
+    env.set_seed(cfg.train.seed)
+    texts, info = collect_texts(cfg, base_dir)
+    rng = np.random.default_rng(cfg.train.seed)
+    order = rng.permutation(len(texts))
+    n_held = max(1, int(round(cfg.mlm.heldout_fraction * len(texts))))
+    held = [texts[i] for i in order[:n_held]]
+    train = [texts[i] for i in order[n_held:]]
+    name = cfg.output.name or f"pretrain-{cfg.model.architecture.get('kind', 'encoder')}"
+    out_dir = Path(cfg.output.dir)
+    if base_dir is not None and not out_dir.is_absolute():
+        out_dir = base_dir / out_dir
+    with tempfile.TemporaryDirectory(prefix="textbench-") as tmp:
+        env.set_seed(cfg.train.seed)
+        tok, model, causal = _build(cfg, train, Path(tmp))
+        ds = DatasetDict({"train": Dataset.from_dict({"text": train}),
+                          "validation": Dataset.from_dict({"text": held})})
+        ds = ds.map(lambda b: tok(b["text"], truncation=True, max_length=cfg.tokenizer.max_length,
+                                  return_special_tokens_mask=not causal),
+                    batched=True, remove_columns=["text"])
+        run_dir, resuming = claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume)
+    try:
+        return _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
+                                len(train), len(held))
+    except KeyboardInterrupt:
+        update_manifest(run_dir, status="interrupted", ended=now_iso())
+        raise RunError(f"interrupted; continue with `textbench pretrain CONFIG --resume` (run {run_dir})") from None
+    except BaseException as e:
+        ckpts = run_dir / "checkpoints"
+        if not resuming and not (ckpts.is_dir() and any(ckpts.iterdir())):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            update_manifest(run_dir, status="failed", error=f"{type(e).__name__}: {e}", ended=now_iso())
+        raise
+
+
+def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
+                     n_train, n_held) -> PretrainResult:
+    if not resuming:
+        write_yaml_atomic(run_dir / "config.yaml", to_dict(cfg))
+    update_manifest(
+        run_dir, kind=RUN_KIND, name=run_dir.name, status="running", started=started, seed=cfg.train.seed,
+        objective="causal-lm" if causal else "masked-lm", machine=env.machine_info(),
+        versions=env.library_versions(), git_commit=env.git_commit(), texts=info,
+        train_texts=n_train, heldout_texts=n_held, tokenizer_hash=tokenizer_hash(tok),
+    )
+    collator = DataCollatorForLanguageModeling(
+        tok, mlm=not causal, mlm_probability=cfg.mlm.mlm_probability if not causal else None,
+        mask_replace_prob=cfg.mlm.mask_replace_prob, random_replace_prob=cfg.mlm.random_replace_prob,
+        seed=cfg.train.seed,
+    ) if not causal else DataCollatorForLanguageModeling(tok, mlm=False)
+    args = training_arguments(cfg.train, run_dir / "checkpoints", disable_tqdm=quiet)
+    args.train_sampling_strategy = "random"  # every epoch sees fresh masks; grouping buys little here
+    callbacks: list[Any] = [NonFiniteLossCallback()]
+    if cfg.train.max_minutes:
+        callbacks.append(TimeBudgetCallback(cfg.train.max_minutes))
+    trainer = TextbenchTrainer(model=model, args=args, train_dataset=ds["train"], eval_dataset=ds["validation"],
+                               data_collator=collator, processing_class=tok, callbacks=callbacks)
+    before = trainer.evaluate() if not resuming else None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    ck = run_dir / "checkpoints"
+    last = get_last_checkpoint(str(ck)) if resuming and ck.is_dir() else None
+    out = trainer.train(resume_from_checkpoint=last)
+    after = trainer.evaluate()
+    tmp_dir = run_dir / ".model.tmp"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    trainer.model.save_pretrained(tmp_dir)
+    tok.save_pretrained(tmp_dir)
+    final = run_dir / "model"
+    if final.exists():
+        shutil.rmtree(final)
+    tmp_dir.rename(final)
+    history = trainer.state.log_history
+    metrics = {
+        "objective": "causal-lm" if causal else "masked-lm",
+        "heldout_loss": after["eval_loss"],
+        "heldout_perplexity": math.exp(min(after["eval_loss"], 50)),
+        "heldout_loss_before": before["eval_loss"] if before else None,
+        "heldout_perplexity_before": math.exp(min(before["eval_loss"], 50)) if before else None,
+        "train_seconds": round(float(out.metrics.get("train_runtime", 0.0)), 2),
+        "epochs_completed": float(trainer.state.epoch or 0.0),
+        "global_steps": trainer.state.global_step,
+        **peak_memory(),
+    }
+    write_json_atomic(run_dir / "pretrain_metrics.json", metrics)
+    write_metrics_csv(history, run_dir / "metrics.csv")
+    write_json_atomic(run_dir / "trainer_log.json", history)
+    plot_learning_curves(history, run_dir / "learning_curves.png", metric="loss", title=f"{run_dir.name}: pretraining")
+    if not cfg.train.keep_checkpoints:
+        shutil.rmtree(ck, ignore_errors=True)
+    update_manifest(run_dir, status="complete", ended=now_iso(), total_seconds=round(time.perf_counter() - t0, 2))
+    return PretrainResult(run_dir, metrics)
