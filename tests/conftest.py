@@ -38,6 +38,15 @@ def shared_datasets() -> Path:
 @pytest.fixture
 def tiny_csv(tmp_path: Path) -> Path:
     """A small 3-class CSV with non-default column names, 60 rows."""
+    return _tiny_csv(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_csv_module(tmp_path_factory) -> Path:
+    return _tiny_csv(tmp_path_factory.mktemp("csv"))
+
+
+def _tiny_csv(tmp_path: Path) -> Path:
     import random
 
     rng = random.Random(0)

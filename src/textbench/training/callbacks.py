@@ -42,3 +42,36 @@ class NonFiniteLossCallback(TrainerCallback):
                 f"training loss became {loss} at step {state.global_step}; lower train.learning_rate"
                 " or check the data; the last good checkpoint is kept"
             )
+
+
+class GracefulInterruptCallback(TrainerCallback):
+    """First Ctrl-C: save a checkpoint at the end of the current step and stop; second: stop at once."""
+
+    def __init__(self) -> None:
+        self.interrupted = False
+        self._previous = None
+
+    def _handler(self, signum, frame):  # noqa: ANN001
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+
+    def on_train_begin(self, args, state, control, **kw):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+
+    def on_train_end(self, args, state, control, **kw):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def on_step_end(self, args, state, control, **kw):
+        if self.interrupted:
+            control.should_save = True
+            control.should_training_stop = True
+        return control

@@ -28,7 +28,9 @@ from textbench.tokenization import tokenizer_hash
 from textbench.training import environment as env
 from textbench.training.artifacts import best_eval, write_metrics_csv, write_predictions_csv
 from textbench.training.build import build_model
-from textbench.training.callbacks import NonFiniteLossCallback, NonFiniteLossError, TimeBudgetCallback
+from textbench.training.checkpoints import last_complete_checkpoint
+from textbench.training.faults import fault_callbacks
+from textbench.training.callbacks import GracefulInterruptCallback, NonFiniteLossCallback, NonFiniteLossError, TimeBudgetCallback
 from textbench.training.memory import peak_memory, reset_cuda_peak
 from textbench.training.run_dir import claim_run_dir, now_iso, update_manifest
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
@@ -80,11 +82,7 @@ def _check_resume_config(run_dir: Path, cfg: RunConfig) -> None:
 
 
 def _last_checkpoint(ckpt_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    if not ckpt_dir.is_dir():
-        return None
-    return get_last_checkpoint(str(ckpt_dir))
+    return last_complete_checkpoint(ckpt_dir)
 
 
 def train_run(
@@ -131,7 +129,7 @@ def train_run(
     except KeyboardInterrupt:
         update_manifest(run_dir, status="interrupted", ended=now_iso())
         raise RunError(
-            f"interrupted; the last checkpoint is in {run_dir}/checkpoints — continue with"
+            f"interrupted; checkpoint saved in {run_dir}/checkpoints — continue with"
             f" `textbench train CONFIG --resume` (run {run_dir.name})"
         ) from None
     except NonFiniteLossError as e:
@@ -177,7 +175,8 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     params = count_parameters(model)
     ckpt_dir = run_dir / "checkpoints"
     args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=quiet)
-    callbacks: list[Any] = [NonFiniteLossCallback()]
+    interrupt = GracefulInterruptCallback()
+    callbacks: list[Any] = [NonFiniteLossCallback(), interrupt, *fault_callbacks()]
     budget = None
     if cfg.train.max_minutes:
         budget = TimeBudgetCallback(cfg.train.max_minutes)
@@ -203,14 +202,19 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     test_texts = list(prepared.splits["test"]["text"])
     test_labels = np.asarray(prepared.splits["test"]["label"])
 
-    if built.pretrained and cfg.eval.reference_before_training and not resuming:
+    if built.pretrained and cfg.eval.reference_before_training and not (run_dir / "reference_metrics.json").exists():
         probs, _ = predictor.timed_predict(test_texts)
         ref = full_report(probs, test_labels, prepared.label_names)
         write_json_atomic(run_dir / "reference_metrics.json", {"split": "test", **ref})
 
     last = _last_checkpoint(ckpt_dir) if resuming else None
     t_train = time.perf_counter()
-    train_out = trainer.train(resume_from_checkpoint=last)
+    try:
+        train_out = trainer.train(resume_from_checkpoint=last)
+    finally:
+        interrupt.on_train_end(args, trainer.state, trainer.control)
+    if interrupt.interrupted:
+        raise KeyboardInterrupt
     train_seconds = time.perf_counter() - t_train
     history = trainer.state.log_history
 
