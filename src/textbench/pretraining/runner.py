@@ -163,10 +163,10 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
     trainer = TextbenchTrainer(model=model, args=args, train_dataset=ds["train"], eval_dataset=ds["validation"],
                                data_collator=collator, processing_class=tok, callbacks=callbacks)
     before = trainer.evaluate() if not resuming else None
-    from transformers.trainer_utils import get_last_checkpoint
+    from textbench.training.checkpoints import last_complete_checkpoint
 
     ck = run_dir / "checkpoints"
-    last = get_last_checkpoint(str(ck)) if resuming and ck.is_dir() else None
+    last = last_complete_checkpoint(ck) if resuming else None
     out = trainer.train(resume_from_checkpoint=last)
     after = trainer.evaluate()
     tmp_dir = run_dir / ".model.tmp"
