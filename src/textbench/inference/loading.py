@@ -14,7 +14,7 @@ def load_run_model(run_dir: Path, *, device: str | None = None) -> tuple[Any, An
     """Returns (model in eval mode, tokenizer, resolved run config as a dict)."""
     import torch
     import yaml
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
     import textbench.models  # noqa: F401  (registers our model classes with the Auto API)
 
@@ -28,12 +28,9 @@ def load_run_model(run_dir: Path, *, device: str | None = None) -> tuple[Any, An
         cfg = yaml.safe_load(f) or {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        if (model_dir / "adapter_config.json").is_file():
-            from textbench.methods.saving import load_adapter_model
+        from textbench.methods.saving import load_trained_model
 
-            model = load_adapter_model(model_dir)
-        else:
-            model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+        model = load_trained_model(model_dir)  # adapter, probe head or plain model
     except (OSError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RunError(f"{model_dir}: cannot load the saved model ({first})") from None

@@ -1,9 +1,11 @@
 """Parameter accounting, computed the same way for every method.
 
 ``total`` counts the model's own weights (backbone + head), so a LoRA run and a
-full run of the same model report the same total; adapter weights are counted
-apart. PEFT's frozen copies of saved modules (``original_module``) and tied
-weights are counted once.
+full run of the same model report the same total; adapter weights (LoRA ``lora_*``,
+prefix ``prompt_encoder``) are counted apart. PEFT names are understood: the
+``base_model.model.`` prefix, a LoRA layer's ``base_layer``, the head's trained
+copy under ``modules_to_save`` (counted as head) and its frozen ``original_module``
+(skipped); tied weights are counted once.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 from torch import nn
 
 HEAD_KEYS = ("classifier", "score", "lm_head", "cls.predictions")
-ADAPTER_KEYS = ("lora_", "prompt_encoder", "prefix_encoder", "modules_to_save.default.__adapter")
+HEAD_COMPONENTS = frozenset({"classifier", "pre_classifier", "score", "lm_head"})
+ADAPTER_KEYS = ("lora_", "prompt_encoder", "prefix_encoder")
 
 
-def _group(name: str) -> str:
-    if any(k in name for k in ("lora_", "prompt_encoder", "prefix_encoder")):
+def param_group(name: str) -> str:
+    """``adapter``, ``head`` or ``backbone`` for a parameter name (PEFT-wrapped or not)."""
+    if any(k in name for k in ADAPTER_KEYS):
         return "adapter"
-    if any(f"{k}." in name or name.startswith(k) for k in HEAD_KEYS):
+    parts = name.split(".")
+    if HEAD_COMPONENTS.intersection(parts) or "cls.predictions." in name:
         return "head"
     return "backbone"
 
@@ -29,13 +34,13 @@ def count_parameters(model: nn.Module) -> dict[str, int]:
                           "trainable_backbone", "trainable_head", "trainable_adapter")}
     for name, p in model.named_parameters(remove_duplicate=False):
         if "original_module" in name:
-            continue
+            continue  # PEFT's frozen copy of a head that trains under modules_to_save
         key = p.data_ptr()
         if key in seen:
             continue
         seen.add(key)
         n = p.numel()
-        g = _group(name)
+        g = param_group(name)
         out[g] += n
         if p.requires_grad:
             out["trainable"] += n

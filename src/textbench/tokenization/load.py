@@ -48,6 +48,7 @@ def load_tokenizer_with_notes(
         msg = " ".join(str(e).split())[:300]
         raise ConfigError(f"cannot load a tokenizer from {name!r} ({type(e).__name__}: {msg})") from None
     tok.model_max_length = cfg.max_length
+    tok.padding_side = "right"  # classification: real tokens first (last-token pooling, prefixes, absolute positions)
     notes: list[str] = []
     if tok.pad_token is None:
         if tok.eos_token is not None:

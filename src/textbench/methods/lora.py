@@ -1,0 +1,86 @@
+"""LoRA through PEFT: low-rank updates on the attention projections; the head trains in full.
+
+Target modules, when ``method.target_modules`` is not set, by the model's layer names
+(first rule whose names all exist):
+
+- ``qk_proj`` + ``v_proj``: our models with LSH attention (queries and keys shared)
+- ``query`` + ``value``: BERT-like encoders (BERT, MiniLM, RoBERTa, ELECTRA)
+- ``q_proj`` + ``v_proj``: Llama/Gemma/Mistral/Qwen-like decoders and our mha/performer models
+- ``q_lin`` + ``v_lin`` (DistilBERT), ``c_attn`` (GPT-2), ``query_key_value`` (GPT-NeoX, Falcon),
+  ``Wqkv`` (ModernBERT)
+
+Add ``k_proj``/``o_proj`` (decoders) or ``key``/``dense`` (encoders) by listing them.
+The head (``classifier``/``score``) is in ``modules_to_save``: trained and saved with the adapter.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from textbench.config.schema import MethodConfig
+from textbench.errors import ConfigError, ModelError
+from textbench.methods.anatomy import has_module, head_names, linear_leaf_names, model_type
+from textbench.methods.registry import METHODS
+
+TARGET_RULES: list[list[str]] = [
+    ["qk_proj", "v_proj"],
+    ["query", "value"],
+    ["q_proj", "v_proj"],
+    ["q_lin", "v_lin"],
+    ["c_attn"],
+    ["query_key_value"],
+    ["Wqkv"],
+]
+
+
+def default_target_modules(model: nn.Module) -> list[str]:
+    """The attention projections LoRA adapts by default (see the module docstring)."""
+    heads = head_names(model)
+    names = set(linear_leaf_names(model, exclude=heads))
+    for rule in TARGET_RULES:
+        if all(n in names for n in rule):
+            return list(rule)
+    raise ModelError(
+        f"method.target_modules: no known attention projection names in {model_type(model)};"
+        f" set method.target_modules to some of: {', '.join(sorted(names))}"
+    )
+
+
+def check_target_modules(model: nn.Module, targets: list[str]) -> None:
+    """Every name must match a linear layer outside the head (PEFT's suffix rule)."""
+    heads = head_names(model)
+    candidates = linear_leaf_names(model, exclude=heads)
+    if not targets:
+        raise ConfigError("method.target_modules: empty list; leave it unset for the automatic choice")
+    for t in targets:
+        if not has_module(model, t):
+            raise ConfigError(
+                f"method.target_modules: no module named {t!r} in {model_type(model)};"
+                f" candidates: {', '.join(candidates)}"
+            )
+        if t.rsplit(".", 1)[-1] in heads:
+            raise ConfigError(
+                f"method.target_modules: {t!r} is the classification head, which trains in full anyway"
+            )
+
+
+@METHODS.register("lora")
+def lora(model: nn.Module, cfg: MethodConfig) -> nn.Module:
+    """Wrap ``model`` in a PEFT LoRA model (base frozen, adapters + head trainable)."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    targets = list(cfg.target_modules) if cfg.target_modules is not None else default_target_modules(model)
+    check_target_modules(model, targets)
+    peft_cfg = LoraConfig(
+        task_type=TaskType.SEQ_CLS,
+        r=cfg.r,
+        lora_alpha=cfg.alpha,
+        lora_dropout=cfg.dropout,
+        target_modules=targets,
+        modules_to_save=head_names(model),
+    )
+    try:
+        return get_peft_model(model, peft_cfg)
+    except (ValueError, TypeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"method.target_modules: PEFT cannot adapt {targets} in {model_type(model)}: {first}") from None

@@ -1,0 +1,124 @@
+"""Prefix tuning through PEFT: trained key/value prefixes for every layer; the head trains too.
+
+The model's forward must accept ``past_key_values`` (BERT-like encoders, Llama-like
+decoders, our models with ``attention_type: mha``). A model that cannot take a
+prefix fails here, in `prefix`, with one line naming why, not mid-training.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import torch
+from torch import nn
+
+from textbench.config.schema import MethodConfig
+from textbench.errors import ConfigError, ModelError
+from textbench.methods.anatomy import head_names, model_type
+from textbench.methods.registry import METHODS
+
+
+@torch.no_grad()
+def fold_projection(model: nn.Module, adapter_name: str = "default") -> None:
+    """Replace the prefix MLP by the table of prefixes it produces (what PEFT saves anyway)."""
+    enc = model.prompt_encoder[adapter_name]
+    if not getattr(enc, "prefix_projection", False) or not hasattr(enc, "transform"):
+        return
+    table = model.get_prompt_embedding_to_save(adapter_name)  # (P, layers * 2 * token_dim)
+    old = enc.embedding.weight
+    enc.embedding = nn.Embedding(*table.shape).to(device=old.device, dtype=old.dtype)
+    enc.embedding.weight.copy_(table)
+    del enc.transform
+    enc.prefix_projection = False
+
+
+def _fold_before_load(model: nn.Module, adapter_name: str, is_trainable: bool) -> None:
+    enc = model.prompt_encoder[adapter_name] if adapter_name in model.prompt_encoder else None
+    if enc is not None and getattr(enc, "prefix_projection", False):
+        if is_trainable:
+            raise ModelError(
+                "cannot resume prefix tuning with method.prefix_projection: true (checkpoints keep only"
+                " the projected prefixes); start the run again, or use prefix_projection: false"
+            )
+        fold_projection(model, adapter_name)
+
+
+@functools.cache
+def prefix_tuning_class(base: type) -> type:
+    """``base`` (PEFT's model class) able to reload its own checkpoints with ``prefix_projection`` on.
+
+    PEFT checkpoints hold the projected prefixes only, so ``Trainer``'s
+    ``load_best_model_at_end`` (which calls ``load_adapter``) failed on the live model's
+    MLP-shaped encoder (peft issue 2256). Here the live MLP is folded into a table first.
+    """
+
+    def load_adapter(self: nn.Module, model_id: str, adapter_name: str, *args: object, **kwargs: object) -> object:
+        _fold_before_load(self, adapter_name, bool(kwargs.get("is_trainable")))
+        return base.load_adapter(self, model_id, adapter_name, *args, **kwargs)
+
+    return type("PrefixTuning" + base.__name__, (base,), {"load_adapter": load_adapter, "__module__": __name__})
+
+
+def _check_can_take_prefix(model: nn.Module) -> None:
+    config = model.config
+    if config.model_type == "textbench" and config.attention_type != "mha":
+        raise ModelError(
+            f"method.name: prefix tuning needs attention_type mha; this model uses {config.attention_type}"
+        )
+    if getattr(config, "is_encoder_decoder", False):
+        raise ModelError(f"method.name: prefix tuning of encoder-decoder models ({model_type(model)}) is not supported")
+    backbone = getattr(model, "base_model", model)  # PEFT falls back to it (e.g. BERT's `bert`)
+    if not any("past_key_values" in inspect.signature(m.forward).parameters for m in (model, backbone)):
+        raise ModelError(
+            f"method.name: {model_type(model)} cannot take a prefix (its forward has no past_key_values);"
+            " use lora instead"
+        )
+
+
+def _dry_run(peft_model: nn.Module) -> None:
+    """One tiny forward pass so an incompatible model fails now with a clear message."""
+    was_training = peft_model.training
+    peft_model.eval()
+    device = next(peft_model.parameters()).device
+    ids = torch.ones(1, 2, dtype=torch.long, device=device)
+    try:
+        with torch.no_grad():
+            peft_model(input_ids=ids, attention_mask=torch.ones_like(ids))
+    except Exception as e:  # noqa: BLE001 - any failure means the model cannot take a prefix
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(f"method.name: prefix tuning does not work with {model_type(peft_model.base_model)}: {first}") from None
+    finally:
+        peft_model.train(was_training)
+
+
+@METHODS.register("prefix")
+def prefix(model: nn.Module, cfg: MethodConfig) -> nn.Module:
+    """Wrap ``model`` in a PEFT prefix-tuning model (base frozen; prefixes + head trainable)."""
+    from peft import PrefixTuningConfig, TaskType, get_peft_model
+
+    _check_can_take_prefix(model)
+    if cfg.prefix_hidden_size is not None and not cfg.prefix_projection:
+        raise ConfigError("method.prefix_hidden_size: only used with method.prefix_projection: true")
+    config = model.config
+    extra: dict[str, int] = {}
+    if config.model_type == "textbench":  # keys/values live in the attention width, not hidden_size
+        extra = {"token_dim": config.num_attention_heads * config.head_size,
+                 "num_attention_heads": config.num_attention_heads,
+                 "num_layers": config.num_hidden_layers}
+    peft_cfg = PrefixTuningConfig(
+        task_type=TaskType.SEQ_CLS,
+        num_virtual_tokens=cfg.num_virtual_tokens,
+        prefix_projection=cfg.prefix_projection,
+        encoder_hidden_size=cfg.prefix_hidden_size or config.hidden_size,
+        modules_to_save=head_names(model),
+        **extra,
+    )
+    try:
+        peft_model = get_peft_model(model, peft_cfg)
+    except (ValueError, TypeError, AttributeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(f"method.name: prefix tuning does not work with {model_type(model)}: {first}") from None
+    _dry_run(peft_model)
+    peft_model.__class__ = prefix_tuning_class(type(peft_model))
+    return peft_model
