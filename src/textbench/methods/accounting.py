@@ -27,10 +27,13 @@ def param_group(name: str) -> str:
     return "backbone"
 
 
+EMBEDDING_PARTS = frozenset({"embeddings", "embed_tokens", "wte", "wpe", "embed_positions", "word_embeddings"})
+
+
 def count_parameters(model: nn.Module) -> dict[str, int]:
-    """total, trainable, backbone, head, adapter (and trainable per group)."""
+    """total, trainable, backbone (= embeddings + body), head, adapter, and trainable per group."""
     seen: set[int] = set()
-    out = {k: 0 for k in ("total", "trainable", "backbone", "head", "adapter",
+    out = {k: 0 for k in ("total", "trainable", "backbone", "embeddings", "body", "head", "adapter",
                           "trainable_backbone", "trainable_head", "trainable_adapter")}
     for name, p in model.named_parameters(remove_duplicate=False):
         if "original_module" in name:
@@ -42,6 +45,8 @@ def count_parameters(model: nn.Module) -> dict[str, int]:
         n = p.numel()
         g = param_group(name)
         out[g] += n
+        if g == "backbone":
+            out["embeddings" if EMBEDDING_PARTS.intersection(name.split(".")) else "body"] += n
         if p.requires_grad:
             out["trainable"] += n
             out[f"trainable_{g}"] += n
