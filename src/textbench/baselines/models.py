@@ -1,0 +1,108 @@
+"""Classic baselines behind one small interface: fit on train (+ validation), predict probabilities.
+
+``majority``: always the most frequent training class; its probabilities are the
+training class prior, so its loss is the prior's cross-entropy.
+``tfidf``: TF-IDF of word n-grams and character n-grams (within word boundaries),
+then multinomial logistic regression; the regularisation strength C is picked on
+validation macro-F1 from ``BaselineConfig.C``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from textbench.baselines.config import BaselineConfig
+from textbench.utils.registry import Registry
+
+
+class Baseline(Protocol):
+    def fit(self, texts: Sequence[str], labels: np.ndarray, val_texts: Sequence[str],
+            val_labels: np.ndarray, num_labels: int, seed: int) -> dict[str, Any]: ...
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def num_parameters(self) -> int: ...
+
+
+BASELINES: Registry[Callable[[BaselineConfig], Baseline]] = Registry("baseline")
+
+
+@dataclass
+class Majority:
+    """Predicts the training set's most frequent class for every text."""
+
+    prior: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def fit(self, texts, labels, val_texts, val_labels, num_labels, seed):  # noqa: D102
+        counts = np.bincount(np.asarray(labels), minlength=num_labels).astype(np.float64)
+        self.prior = counts / counts.sum()
+        return {"majority_class": int(self.prior.argmax())}
+
+    def predict_proba(self, texts):  # noqa: D102
+        return np.tile(self.prior, (len(texts), 1))
+
+    def num_parameters(self) -> int:
+        return 0
+
+
+class TfidfLogReg:
+    """Word + character n-gram TF-IDF features and logistic regression."""
+
+    def __init__(self, cfg: BaselineConfig) -> None:
+        self.cfg = cfg
+        self.vectorizer: Any = None
+        self.model: Any = None
+
+    def _vectorizer(self) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion
+
+        c = self.cfg
+        common = {"sublinear_tf": c.sublinear_tf, "lowercase": c.lowercase, "min_df": c.min_df,
+                  "max_features": c.max_features, "dtype": np.float64}
+        parts = [("word", TfidfVectorizer(analyzer="word", ngram_range=tuple(c.word_ngrams),
+                                          token_pattern=r"(?u)\b\w+\b|[^\w\s]", **common))]
+        if c.char_ngrams is not None:
+            parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(c.char_ngrams), **common)))
+        return FeatureUnion(parts)
+
+    def fit(self, texts, labels, val_texts, val_labels, num_labels, seed):  # noqa: D102
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import f1_score
+
+        self.vectorizer = self._vectorizer()
+        x = self.vectorizer.fit_transform(list(texts))
+        xv = self.vectorizer.transform(list(val_texts))
+        tried = []
+        best_f1 = -1.0
+        for c in self.cfg.C:
+            model = LogisticRegression(C=c, max_iter=self.cfg.max_iter, class_weight=self.cfg.class_weight,
+                                       solver=self.cfg.solver, random_state=seed)
+            model.fit(x, labels)
+            f1 = float(f1_score(val_labels, model.predict(xv), average="macro",
+                                labels=list(range(num_labels)), zero_division=0))
+            tried.append({"C": c, "validation_macro_f1": round(f1, 6)})
+            if f1 > best_f1:
+                best_f1, self.model = f1, model
+        self.num_labels = num_labels
+        return {"C_selected": float(self.model.C), "C_tried": tried, "features": int(x.shape[1])}
+
+    def predict_proba(self, texts):  # noqa: D102
+        p = self.model.predict_proba(self.vectorizer.transform(list(texts)))
+        out = np.zeros((len(texts), self.num_labels), dtype=np.float64)
+        out[:, self.model.classes_] = p  # classes missing from train keep probability 0
+        return out
+
+    def num_parameters(self) -> int:
+        return int(self.model.coef_.size + self.model.intercept_.size)
+
+
+BASELINES.add("majority", lambda cfg: Majority())
+BASELINES.add("tfidf", TfidfLogReg)
+
+
+def make_baseline(cfg: BaselineConfig) -> Baseline:
+    return BASELINES.get(cfg.name, setting="baseline.name")(cfg)

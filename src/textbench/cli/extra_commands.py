@@ -1,0 +1,55 @@
+"""Sub-commands `study` and `report` (registered by cli/commands.py when this module exists)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("study", help="run a study: every arm x seed not yet complete, then the report")
+    s.add_argument("file", nargs="?", help="study YAML (default: the built-in quickstart study)")
+    s.add_argument("--output-dir", help="folder that holds study folders (default: the study's output_dir, studies)")
+    s.add_argument("--name", help="study name, i.e. the folder under the output dir (default: the study's name)")
+    s.add_argument("--dry-run", action="store_true", help="validate and list the runs and what would happen to each")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--inline", action="store_true",
+                   help="run every arm in this process instead of one subprocess per run (quicker start;"
+                   " peak memory is then shared across runs)")
+    s.set_defaults(handler=cmd_study)
+
+    r = sub.add_parser("report", help="rebuild a study's report.md and report.html from its stored runs")
+    r.add_argument("study_dir", help="a study folder made by `textbench study` (holds study.yaml)")
+    r.set_defaults(handler=cmd_report)
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from textbench.study import load_study
+    from textbench.study.runner import plan_status, run_study
+
+    study = load_study(args.file, output_dir=args.output_dir, name=args.name)
+    if args.dry_run:
+        from textbench.study.preflight import preflight
+
+        notes, _ = preflight(study)
+        print(f"study {study.name}: {len(study.arms)} arms x {len(study.seeds)} seeds -> {study.dir}/")
+        for run, what in plan_status(study):
+            print(f"  {run.key:<40} {run.arm.label:<60} {what}")
+        for note in notes:
+            print(f"note: {note}")
+        return 0
+    result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress)
+    done = result.count("complete")
+    skipped = result.count("skipped")
+    print(f"study {study.name}: {done} runs trained, {skipped} already complete;"
+          f" report: {result.report} and {study.dir / 'report.md'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from textbench.report import build_report
+
+    html = build_report(Path(args.study_dir))
+    print(f"report: {html} and {html.with_name('report.md')}")
+    return 0

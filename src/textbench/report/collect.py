@@ -1,0 +1,195 @@
+"""Read a study folder: the resolved study, the data facts, and every stored run.
+
+Only files are read (``study.yaml``, ``data.json``, run folders), so the report can
+be rebuilt anywhere, any time, from what the runs left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from textbench.errors import RunError
+from textbench.utils.io import read_json
+
+QUALITY = ("accuracy", "macro_f1", "balanced_accuracy", "mcc")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class RunData:
+    """One stored run (complete or not)."""
+
+    arm: str
+    seed: int
+    dir: Path
+    status: str | None
+    manifest: dict[str, Any]
+    metrics: dict[str, Any] | None  # test_metrics.json (or reference metrics for reference arms)
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        try:
+            return yaml.safe_load((self.dir / "config.yaml").read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return {}
+
+    @cached_property
+    def history(self) -> list[dict[str, Any]]:
+        return _read_json(self.dir / "trainer_log.json") or []
+
+    @cached_property
+    def predictions(self) -> tuple[np.ndarray, np.ndarray] | None:
+        from textbench.training.artifacts import read_predictions_csv
+
+        path = self.dir / "test_predictions.csv"
+        if not path.is_file():
+            return None
+        labels, preds = read_predictions_csv(path)
+        return np.asarray(labels), np.asarray(preds)
+
+    @property
+    def cost(self) -> dict[str, Any]:
+        return (self.metrics or {}).get("cost") or {}
+
+    @property
+    def train_rows(self) -> int | None:
+        rows = (((self.manifest.get("data") or {}).get("summary") or {}).get("rows") or {})
+        return rows.get("train")
+
+
+@dataclass
+class ArmData:
+    """One arm of the study with its complete runs."""
+
+    name: str
+    group: str
+    kind: str
+    label: str
+    settings: dict[str, Any]
+    params: dict[str, Any]
+    description: str | None = None
+    reference: str | None = None
+    runs: list[RunData] = field(default_factory=list)  # complete, in seed order
+    missing: list[int] = field(default_factory=list)  # seeds without a complete run
+    failed: list[str] = field(default_factory=list)  # "seed-1: status failed"
+
+    def values(self, key: str) -> list[float]:
+        return [float(r.metrics[key]) for r in self.runs if r.metrics and r.metrics.get(key) is not None]
+
+    def cost_values(self, *path: str) -> list[float]:
+        out = []
+        for r in self.runs:
+            node: Any = r.cost
+            for p in path:
+                node = node.get(p) if isinstance(node, dict) else None
+            if isinstance(node, (int, float)) and not isinstance(node, bool):
+                out.append(float(node))
+        return out
+
+    @property
+    def has_predictions(self) -> bool:
+        return bool(self.runs) and all(r.predictions is not None for r in self.runs)
+
+
+@dataclass
+class StudyData:
+    dir: Path
+    name: str
+    description: str | None
+    seeds: list[int]
+    report: dict[str, Any]
+    arms: list[ArmData]
+    data: dict[str, Any] | None
+    notes: list[str]
+    study: dict[str, Any]
+
+    def arm(self, name: str) -> ArmData:
+        return next(a for a in self.arms if a.name == name)
+
+
+def _run(study_dir: Path, arm: str, seed: int, metrics_file: str = "test_metrics.json") -> RunData:
+    d = study_dir / "runs" / arm / f"seed-{seed}"
+    manifest = _read_json(d / "manifest.json") or {}
+    status = manifest.get("status")
+    metrics = _read_json(d / metrics_file) if status == "complete" else None
+    return RunData(arm, seed, d, status, manifest, metrics)
+
+
+def load_study_dir(study_dir: str | Path) -> StudyData:
+    """Everything the report needs, from files only."""
+    study_dir = Path(study_dir)
+    path = study_dir / "study.yaml"
+    if not path.is_file():
+        raise RunError(f"{study_dir}: not a study folder (no study.yaml); make one with `textbench study FILE`")
+    try:
+        study = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise RunError(f"{path}: unreadable study file ({str(e).splitlines()[0]})") from None
+    seeds = [int(s) for s in study.get("seeds") or []]
+    arms = []
+    for a in study.get("arms") or []:
+        arm = ArmData(name=a["name"], group=a.get("group", a["name"]), kind=a["kind"], label=a.get("label", a["name"]),
+                      settings=a.get("settings") or {}, params=a.get("params") or {},
+                      description=a.get("description"), reference=a.get("reference"))
+        source = arm.reference if arm.kind == "reference" else arm.name
+        metrics_file = "reference_metrics.json" if arm.kind == "reference" else "test_metrics.json"
+        for seed in seeds:
+            run = _run(study_dir, source, seed, metrics_file)
+            if run.status == "complete" and run.metrics is not None:
+                if arm.kind == "reference":
+                    run = RunData(arm.name, seed, run.dir, run.status, run.manifest,
+                                  {k: v for k, v in run.metrics.items() if k != "cost"})
+                arm.runs.append(run)
+            else:
+                arm.missing.append(seed)
+                if run.status not in (None, "complete"):
+                    arm.failed.append(f"seed-{seed}: {run.status}")
+        arms.append(arm)
+    data = _read_json(study_dir / "data.json")
+    return StudyData(dir=study_dir, name=study.get("name", study_dir.name), description=study.get("description"),
+                     seeds=seeds, report=study.get("report") or {}, arms=arms, data=data,
+                     notes=list(study.get("notes") or []), study=study)
+
+
+def _comparable(cfg: dict[str, Any], pretrained: bool = False) -> dict[str, Any]:
+    """A run config without what the study sets per run (output, seed, the pretraining link)."""
+    skip = ("output", "seed", "tokenizer") if pretrained else ("output", "seed")
+    out = {k: v for k, v in cfg.items() if k not in skip}
+    if isinstance(out.get("train"), dict):
+        out["train"] = {k: v for k, v in out["train"].items() if k != "seed"}
+    if isinstance(out.get("model"), dict):
+        out["model"] = {k: v for k, v in out["model"].items() if k != "from_pretraining_run"}
+    return out
+
+
+def stale_runs(study_dir: str | Path) -> list[str]:
+    """Complete runs whose stored config differs from what study.yaml now asks for."""
+    from textbench.study.shared_tokenizers import shared_tokenizer_dir, with_shared_tokenizer
+
+    try:
+        sd = load_study_dir(study_dir)
+    except RunError:
+        return []
+    out = []
+    for arm in sd.arms:
+        if arm.kind == "reference":
+            continue
+        want = with_shared_tokenizer(arm.settings, shared_tokenizer_dir(sd.dir, arm.settings))
+        for run in arm.runs:
+            pre = bool((run.config.get("model") or {}).get("from_pretraining_run"))
+            if run.config and _comparable(run.config, pre) != _comparable(want, pre):
+                out.append(f"{run.dir} was made with other settings than the study now gives arm {arm.name!r};"
+                           " delete the folder to redo it")
+    return out

@@ -1,0 +1,120 @@
+"""A loaded study: resolved data and arms, the study folder's layout, and the list of runs.
+
+Layout of ``<output_dir>/<name>/``:
+
+- ``study.yaml``: the resolved study (every arm's complete settings), read by ``textbench report``
+- ``data.json``: the data summary, statistics and text lengths for the report's data section
+- ``configs/<arm>/seed-<seed>.yaml``: the config each run was started with
+- ``runs/<arm>/seed-<seed>/``: ordinary run folders (baselines write the same files)
+- ``pretrain/<arm>/seed-<seed>/``: MLM pretraining runs, where arms ask for them
+- ``report.md``, ``report.html``, ``figures/*.png``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textbench.config.loader import load_dataclass, load_yaml, to_dict
+from textbench.data.config import DataConfig
+from textbench.errors import ConfigError
+from textbench.study.arms import ResolvedArm, resolve_arms, resolve_study_data
+from textbench.study.config import StudyConfig, check_name, study_name
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
+STUDY_FILE = "study.yaml"
+
+
+def builtin_studies() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def builtin_study_path(name: str) -> Path:
+    path = BUILTIN_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown built-in study {name!r}; known: {', '.join(builtin_studies())}")
+    return path
+
+
+@dataclass
+class PlannedRun:
+    """One arm x seed."""
+
+    arm: ResolvedArm
+    seed: int
+    study_dir: Path
+
+    @property
+    def key(self) -> str:
+        return f"{self.arm.name}/seed-{self.seed}"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.study_dir / "runs" / self.arm.name
+
+    @property
+    def name(self) -> str:
+        return f"seed-{self.seed}"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.out_dir / self.name
+
+    @property
+    def config_path(self) -> Path:
+        return self.study_dir / "configs" / self.arm.name / f"seed-{self.seed}.yaml"
+
+    @property
+    def pretrain_dir(self) -> Path:
+        return self.study_dir / "pretrain" / self.arm.name / self.name
+
+    def config(self) -> dict[str, Any]:
+        return self.arm.run_config(self.seed, self.out_dir.resolve(), self.name)
+
+
+@dataclass
+class Study:
+    name: str
+    path: Path | None
+    cfg: StudyConfig
+    data: DataConfig  # paths resolved
+    arms: list[ResolvedArm]
+    dir: Path
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(self.cfg.seeds)
+
+    def runs(self) -> list[PlannedRun]:
+        """Every arm x seed that trains, seed-major (a whole first seed comes first)."""
+        return [PlannedRun(a, s, self.dir) for s in self.seeds for a in self.arms if a.kind != "reference"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved study saved as ``study.yaml`` (what ``textbench report`` reads)."""
+        return {
+            "name": self.name,
+            "description": self.cfg.description,
+            "data": to_dict(self.data),
+            "seeds": self.seeds,
+            "report": to_dict(self.cfg.report),
+            "arms": [a.to_dict() for a in self.arms],
+        }
+
+
+def load_study(path: str | Path | None = None, *, output_dir: str | Path | None = None,
+               name: str | None = None) -> Study:
+    """Read and validate a study file (default: the built-in quickstart); nothing runs.
+
+    Every arm's run config is built and checked here, so bad input fails before training.
+    """
+    p = Path(path) if path is not None else builtin_study_path("quickstart")
+    raw = load_yaml(p)
+    cfg = load_dataclass(StudyConfig, raw, p)
+    base = p.resolve().parent
+    data = resolve_study_data(cfg, base)
+    arms = resolve_arms(cfg, data, base, str(p))
+    the_name = name or study_name(cfg, p)
+    check_name(f"{p}: name", the_name)
+    out = Path(output_dir) if output_dir is not None else Path(cfg.output_dir)
+    return Study(name=the_name, path=p, cfg=cfg, data=data, arms=arms, dir=out / the_name)

@@ -1,0 +1,110 @@
+"""Checks that need the rest of textbench (models, methods, data), run before any training.
+
+Config errors are caught earlier by ``load_study``; here: built-in models and local
+model folders exist, methods are registered, from-scratch architectures are valid,
+every distinct data section prepares. Returns notes for the report (e.g. a
+``pretrain:`` block that this install cannot run yet).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from typing import Any
+
+from textbench.errors import ConfigError, TextbenchError
+from textbench.study.plan import Study
+
+
+def pretraining_available() -> bool:
+    try:
+        return importlib.util.find_spec("textbench.pretraining") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _check_model(arm_name: str, settings: dict[str, Any]) -> None:
+    from textbench.models_builtin import BUILTIN_MODELS
+
+    model = settings["model"]
+    where = f"arm {arm_name!r}: model.name_or_path"
+    name = model.get("name_or_path") or ""
+    if model["kind"] == "pretrained":
+        if name.startswith("builtin:"):
+            key = name.split(":", 1)[1]
+            if key not in BUILTIN_MODELS:
+                raise ConfigError(f"{where}: unknown built-in model {name!r}; known:"
+                                  f" {', '.join('builtin:' + n for n in BUILTIN_MODELS.names())}")
+        elif name.startswith(("/", ".", "~")) and not os.path.exists(os.path.expanduser(name)):
+            raise ConfigError(f"{where}: folder not found: {name}")
+    tok = settings["tokenizer"].get("name_or_path")
+    if tok and tok.startswith(("/", ".", "~")) and not os.path.exists(os.path.expanduser(tok)):
+        raise ConfigError(f"arm {arm_name!r}: tokenizer.name_or_path: folder not found: {tok}")
+    if model["kind"] == "scratch" and not model.get("from_pretraining_run"):
+        try:
+            from textbench.models import TextbenchConfig, TextbenchForSequenceClassification  # noqa: F401
+        except ImportError:
+            raise ConfigError(f"arm {arm_name!r}: model.kind scratch: the from-scratch model family"
+                              " (textbench.models) is not available in this install") from None
+        arch = dict(model.get("architecture") or {})
+        known = set(TextbenchConfig().to_dict())
+        for key in arch:
+            if key not in known or key in ("num_labels", "id2label", "label2id", "vocab_size"):
+                raise ConfigError(f"arm {arm_name!r}: model.architecture.{key}: unknown or not settable here")
+        try:
+            TextbenchConfig(**arch)
+        except TextbenchError as e:
+            raise ConfigError(f"arm {arm_name!r}: model.architecture: {e}") from None
+
+
+def _check_method(arm_name: str, settings: dict[str, Any]) -> None:
+    from textbench.methods import METHODS
+
+    name = settings["method"]["name"]
+    if name not in METHODS:
+        raise ConfigError(f"arm {arm_name!r}: method.name {name!r} is not available in this install;"
+                          f" known: {', '.join(METHODS.names())}")
+
+
+def preflight(study: Study) -> tuple[list[str], Any]:
+    """Raise ConfigError/DataError for anything that would fail at run time.
+
+    Returns notes for the report and the study's prepared data.
+    """
+    from textbench.config.loader import from_dict, to_dict
+    from textbench.data import prepare_data
+    from textbench.data.config import DataConfig
+
+    notes: list[str] = []
+    for arm in study.arms:
+        if arm.kind in ("scratch", "pretrained"):
+            _check_model(arm.name, arm.settings)
+            _check_method(arm.name, arm.settings)
+        if arm.pretrain is not None and not pretraining_available():
+            notes.append(
+                f"arm {arm.name}: its pretrain block is stored in study.yaml but was not run:"
+                " `textbench pretrain` is not available in this install, so the arm trains from random init"
+            )
+    prepared = prepare_data(study.data)
+    rows = {json.dumps(to_dict(study.data), sort_keys=True): len(prepared.splits["train"])}
+    group_rows: dict[str, dict[int, list[str]]] = {}
+    for arm in study.arms:
+        if arm.kind == "reference":
+            continue
+        data = arm.settings["data"]
+        key = json.dumps(data, sort_keys=True)
+        if key not in rows:
+            try:
+                rows[key] = len(prepare_data(from_dict(DataConfig, data, "data")).splits["train"])
+            except TextbenchError as e:
+                raise type(e)(f"arm {arm.name!r}: {e}", hint=e.hint) from None
+        if any(k.startswith("data.") for k in arm.params):
+            group_rows.setdefault(arm.group, {}).setdefault(rows[key], []).append(arm.name)
+    for group, by_rows in group_rows.items():
+        for n, names in by_rows.items():
+            if len(names) > 1:
+                notes.append(f"arms {', '.join(names)} (sweep of {group}) all train on {n:,} rows: their data"
+                             " settings do not change the training set (data.max_train_samples caps"
+                             " data.train_fraction)")
+    return notes, prepared

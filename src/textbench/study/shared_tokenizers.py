@@ -1,0 +1,75 @@
+"""Tokenizers trained once per study and shared by every run that asks for the same one.
+
+Training a WordPiece/BPE tokenizer is not bit-for-bit reproducible (ties in the
+vocabulary are ordered differently from one process to the next), so a study trains
+each distinct tokenizer (same settings, same training split) once, into
+``<study>/tokenizers/<key>/``, and every from-scratch run and pretraining run that asks
+for it loads that folder instead of training its own. A folder that exists is never
+retrained, so resumed and redone runs get the same tokenizer as the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from textbench.study.grid import deep_merge
+
+TOKENIZERS_DIR = "tokenizers"
+
+
+def tokenizer_key(settings: dict[str, Any]) -> str | None:
+    """A folder name for the tokenizer a from-scratch arm trains; None when it trains none."""
+    model, tok = settings.get("model") or {}, settings.get("tokenizer") or {}
+    if model.get("kind") != "scratch" or tok.get("name_or_path") or model.get("from_pretraining_run"):
+        return None
+    spec = {k: v for k, v in tok.items() if k not in ("max_length", "name_or_path")}
+    spec["train"] = spec.get("train") or "wordpiece"
+    blob = json.dumps({"tokenizer": spec, "data": settings.get("data")}, sort_keys=True, default=str)
+    return f"{spec['train']}-{spec.get('vocab_size')}-{hashlib.sha256(blob.encode()).hexdigest()[:10]}"
+
+
+def shared_tokenizer_dir(study_dir: Path, settings: dict[str, Any]) -> Path | None:
+    key = tokenizer_key(settings)
+    return (Path(study_dir) / TOKENIZERS_DIR / key).resolve() if key else None
+
+
+def with_shared_tokenizer(config: dict[str, Any], folder: Path | None) -> dict[str, Any]:
+    """``config`` loading the shared tokenizer folder instead of training one."""
+    if folder is None:
+        return config
+    return deep_merge(config, {"tokenizer": {"train": None, "name_or_path": str(folder)}})
+
+
+def train_shared_tokenizers(study: Any) -> list[Path]:
+    """Train every distinct tokenizer the study's arms need (skipping existing folders)."""
+    from textbench.config.loader import from_dict
+    from textbench.data import prepare_data
+    from textbench.data.config import DataConfig
+    from textbench.tokenization import TokenizerConfig, train_tokenizer
+
+    made: list[Path] = []
+    for arm in study.arms:
+        if arm.kind != "scratch":
+            continue
+        folder = shared_tokenizer_dir(study.dir, arm.settings)
+        if folder is None or (folder / "tokenizer_config.json").is_file():
+            continue
+        tok = dict(arm.settings["tokenizer"])
+        tok["train"] = tok.get("train") or "wordpiece"
+        tcfg = from_dict(TokenizerConfig, tok, "tokenizer")
+        prepared = prepare_data(from_dict(DataConfig, arm.settings["data"], "data"))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            train_tokenizer(prepared.splits["train"]["text"], tcfg, tmp)
+            tmp.rename(folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        made.append(folder)
+    return made

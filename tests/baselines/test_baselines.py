@@ -1,0 +1,70 @@
+"""Classic baselines on the built-in data: run folders like a trained run's, TF-IDF beats majority."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from textbench.baselines import BaselineConfig, BaselineRunConfig, load_baseline_config, make_baseline, run_baseline
+from textbench.baselines.__main__ import main as baselines_main
+from textbench.config.loader import from_dict
+from textbench.data import DataConfig, prepare_data
+from textbench.errors import ConfigError
+from textbench.training.artifacts import read_predictions_csv
+from textbench.utils.io import read_json
+
+COST_KEYS = {"parameters", "train_seconds", "seconds_per_epoch", "epochs_completed", "best_epoch", "peak_rss_mb",
+             "inference_seconds", "texts_per_second", "ms_per_text", "stopped_by_time_budget"}
+METRIC_KEYS = {"accuracy", "balanced_accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_precision",
+               "macro_recall", "mcc", "entropy", "loss", "per_class", "confusion_matrix", "label_names", "cost"}
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return prepare_data(DataConfig())
+
+
+def _run(tmp_path, prepared, name, seed=1, **options):
+    cfg = from_dict(BaselineRunConfig, {"baseline": {"name": name, **options}, "seed": seed,
+                                        "output": {"dir": str(tmp_path), "name": f"{name}-{seed}"}})
+    return run_baseline(cfg, prepared=prepared)
+
+
+def test_tfidf_beats_majority_on_builtin_data(tmp_path, prepared):
+    maj = _run(tmp_path, prepared, "majority")
+    tfidf = _run(tmp_path, prepared, "tfidf")
+    assert tfidf.test_metrics["macro_f1"] > maj.test_metrics["macro_f1"] + 0.2
+    assert maj.test_metrics["accuracy"] == pytest.approx(max(prepared.class_counts("test").values()) / 420)
+    for res in (maj, tfidf):
+        m = res.test_metrics
+        assert METRIC_KEYS <= set(m) and COST_KEYS <= set(m["cost"])
+        assert {"total", "trainable"} <= set(m["cost"]["parameters"])
+        assert read_json(res.run_dir / "manifest.json")["status"] == "complete"
+        labels, preds = read_predictions_csv(res.run_dir / "test_predictions.csv")
+        assert len(labels) == len(preds) == 420
+        hashes = read_json(res.run_dir / "manifest.json")["data"]["split_hashes"]
+        assert hashes["test"] == prepared.split_hash("test")
+        assert (res.run_dir / "metrics.csv").read_text().count("\n") == 3  # header, train, eval
+    assert maj.test_metrics["cost"]["parameters"]["total"] == 0
+    assert tfidf.test_metrics["cost"]["parameters"]["trainable"] > 1000
+    assert tfidf.test_metrics["baseline"]["C_selected"] in BaselineConfig().C
+
+
+def test_majority_predicts_the_training_prior():
+    model = make_baseline(BaselineConfig(name="majority"))
+    model.fit(["a"] * 5, np.array([0, 1, 1, 1, 2]), ["b"], np.array([1]), 3, 0)
+    probs = model.predict_proba(["x", "y"])
+    assert probs.shape == (2, 3) and np.allclose(probs[0], [0.2, 0.6, 0.2])
+
+
+def test_bad_baseline_configs(tmp_path):
+    with pytest.raises(ConfigError, match="word_ngrams"):
+        from_dict(BaselineRunConfig, {"baseline": {"word_ngrams": [2, 1]}})
+    with pytest.raises(ConfigError, match="C: expected a non-empty list"):
+        from_dict(BaselineRunConfig, {"baseline": {"C": []}})
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump({"baseline": {"name": "svm"}}))
+    with pytest.raises(ConfigError, match="svm"):
+        load_baseline_config(path)
+    assert baselines_main([str(path)]) == 2
