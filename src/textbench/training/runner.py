@@ -24,6 +24,7 @@ from textbench.evaluation.metrics import full_report, make_compute_metrics
 from textbench.evaluation.plots import plot_confusion_matrix, plot_learning_curves
 from textbench.inference.predictor import Predictor
 from textbench.methods import apply_method, count_parameters
+from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
 from textbench.training import environment as env
 from textbench.training.artifacts import best_eval, write_metrics_csv, write_predictions_csv
@@ -175,20 +176,23 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     params = count_parameters(model)
     ckpt_dir = run_dir / "checkpoints"
     args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=quiet)
+    # linear_probe / freeze: the frozen part runs once; the Trainer trains only what trains
+    cache = build_frozen_cache(model, cfg.method, tokenized, tokenizer, batch_size=cfg.train.eval_batch_size,
+                               device=args.device, bf16=args.bf16)
+    update_manifest(run_dir, **cache.manifest())
+    if cfg.method.name in ("linear_probe", "freeze") and not quiet:
+        log.info("frozen cache: %s", cache.detail)
     interrupt = GracefulInterruptCallback()
     callbacks: list[Any] = [NonFiniteLossCallback(), interrupt, *fault_callbacks()]
     budget = None
     if cfg.train.max_minutes:
-        budget = TimeBudgetCallback(cfg.train.max_minutes)
+        budget = TimeBudgetCallback(max(cfg.train.max_minutes - cache.seconds / 60, 0.0))  # the cache counts
         callbacks.append(budget)
     if cfg.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
     trainer = TextbenchTrainer(
-        model=model,
+        **cache.trainer_inputs(model, tokenized, DataCollatorWithPadding(tokenizer)),
         args=args,
-        train_dataset=tokenized["train"],
-        eval_dataset=tokenized["validation"],
-        data_collator=DataCollatorWithPadding(tokenizer),
         processing_class=tokenizer,
         compute_metrics=make_compute_metrics(len(prepared.label_names)),
         callbacks=callbacks,
@@ -226,7 +230,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     final_dir = run_dir / "model"
     tmp_dir = run_dir / ".model.tmp"
     shutil.rmtree(tmp_dir, ignore_errors=True)
-    _save_final(trainer, cfg, tmp_dir)
+    _save_final(model, cfg, tmp_dir)  # the full model (with the cache, the Trainer held its trained parts)
     tokenizer.save_pretrained(tmp_dir)
     if final_dir.exists():
         shutil.rmtree(final_dir)
@@ -248,6 +252,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
         **peak_memory(),
         **inf_stats,
         "test_examples": len(test_texts),
+        **cache.cost(probs, cfg.train.eval_batch_size),
     }
     test_metrics = {"split": "test", **report, "cost": cost}
     write_json_atomic(run_dir / "test_metrics.json", test_metrics)
@@ -265,7 +270,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     return RunResult(run_dir, test_metrics)
 
 
-def _save_final(trainer: TextbenchTrainer, cfg: RunConfig, out: Path) -> None:
+def _save_final(model: Any, cfg: RunConfig, out: Path) -> None:
     from textbench.methods.saving import save_trained_model
 
-    save_trained_model(trainer.model, out, cfg.method)
+    save_trained_model(model, out, cfg.method)
