@@ -60,16 +60,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     extra_commands.register(sub)
 
 
+def _run_overrides(args: argparse.Namespace) -> list[str]:
+    """``--set`` values plus ``--name`` / ``--output-dir`` as output overrides."""
+    overrides = list(args.overrides)
+    if args.name:
+        overrides.append(f"output.name={json.dumps(args.name)}")
+    if args.output_dir:
+        overrides.append(f"output.dir={json.dumps(args.output_dir)}")
+    return overrides
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from textbench.config import load_run_config
     from textbench.training.runner import train_run
 
-    overrides = list(args.overrides)
-    if args.name:
-        overrides.append(f"output.name={args.name}")
-    if args.output_dir:
-        overrides.append(f"output.dir={args.output_dir}")
-    cfg = load_run_config(args.config, overrides)
+    cfg = load_run_config(args.config, _run_overrides(args))
     result = train_run(cfg, resume=args.resume)
     m = result.test_metrics
     print(
@@ -83,12 +88,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from textbench.pretraining import load_pretrain_config
     from textbench.pretraining.runner import pretrain_run
 
-    overrides = list(args.overrides)
-    if args.name:
-        overrides.append(f"output.name={args.name}")
-    if args.output_dir:
-        overrides.append(f"output.dir={args.output_dir}")
-    cfg = load_pretrain_config(args.config, overrides)
+    cfg = load_pretrain_config(args.config, _run_overrides(args))
     res = pretrain_run(cfg, resume=args.resume)
     m = res.metrics
     before = m["heldout_perplexity_before"]
