@@ -14,6 +14,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import tempfile  # noqa: E402
+
+# trained tokenizers are cached by content; keep the tests' cache out of the user's
+os.environ["TEXTBENCH_TOKENIZER_CACHE_DIR"] = tempfile.mkdtemp(prefix="textbench-test-tokenizers-")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"

@@ -120,3 +120,20 @@ def test_interrupt_then_resume_matches_uninterrupted(tmp_path, tiny_csv, tiny_be
     np.testing.assert_allclose(
         [resumed.test_metrics["loss"]], [full.test_metrics["loss"]], rtol=1e-4
     )
+
+
+def test_scratch_runs_with_a_trained_tokenizer_are_identical(tmp_path, tiny_csv):
+    """Same config and seed: identical metrics, though WordPiece training itself breaks ties by hash order."""
+    arch = ("{hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,"
+            " hidden_dropout_prob: 0.1}")
+    base = [f"data.source={tiny_csv}", "data.text_column=review", "data.label_column=sentiment",
+            "model.kind=scratch", f"model.architecture={arch}", "tokenizer.train=wordpiece",
+            "tokenizer.vocab_size=200", "tokenizer.min_frequency=1", "tokenizer.max_length=32",
+            "train.epochs=2", "train.batch_size=8", "train.learning_rate=1e-3", f"output.dir={tmp_path}"]
+    a = train_run(load_run_config(None, [*base, "output.name=a"]), quiet=True)
+    b = train_run(load_run_config(None, [*base, "output.name=b"]), quiet=True)
+    assert a.test_metrics["confusion_matrix"] == b.test_metrics["confusion_matrix"]
+    assert a.test_metrics["loss"] == b.test_metrics["loss"]
+    ma = json.loads((a.run_dir / "manifest.json").read_text())
+    mb = json.loads((b.run_dir / "manifest.json").read_text())
+    assert ma["tokenizer_hash"] == mb["tokenizer_hash"]

@@ -20,7 +20,8 @@ from textbench.data import prepare_data
 from textbench.errors import ConfigError, DataError, RunError
 from textbench.evaluation.plots import plot_learning_curves
 from textbench.pretraining.config import PretrainConfig
-from textbench.tokenization import load_tokenizer, tokenizer_hash, train_tokenizer
+from textbench.tokenization import load_tokenizer, tokenizer_hash
+from textbench.tokenization.cache import train_tokenizer_cached
 from textbench.training import environment as env
 from textbench.training.artifacts import write_metrics_csv
 from textbench.training.callbacks import NonFiniteLossCallback, TimeBudgetCallback
@@ -80,7 +81,7 @@ def _build(cfg: PretrainConfig, texts: list[str], tmp: Path):
         tok = load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
     else:
         tcfg = cfg.tokenizer if cfg.tokenizer.train else dataclasses.replace(cfg.tokenizer, train="wordpiece")
-        tok = train_tokenizer(texts, tcfg, tmp / "tokenizer")
+        tok = train_tokenizer_cached(texts, tcfg, tmp / "tokenizer")
     known = set(TextbenchConfig().to_dict())
     for key in cfg.model.architecture:
         if key not in known or key in ("vocab_size", "num_labels", "id2label", "label2id"):

@@ -13,7 +13,8 @@ from textbench.config.schema import RunConfig
 from textbench.data import PreparedData
 from textbench.errors import ConfigError, ModelError
 from textbench.models_builtin import resolve_model_path
-from textbench.tokenization import load_tokenizer, train_tokenizer
+from textbench.tokenization import load_tokenizer
+from textbench.tokenization.cache import train_tokenizer_cached
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def build_scratch(cfg: RunConfig, prepared: PreparedData, workdir: Path) -> Buil
     else:
         kind = cfg.tokenizer.train or "wordpiece"
         tcfg = cfg.tokenizer if cfg.tokenizer.train else _with_train(cfg.tokenizer, kind)
-        tokenizer = train_tokenizer(prepared.splits["train"]["text"], tcfg, workdir / "tokenizer")
+        tokenizer = train_tokenizer_cached(prepared.splits["train"]["text"], tcfg, workdir / "tokenizer")
         notes = [f"tokenizer: {kind} trained on the training split, {len(tokenizer)} tokens"]
     hf_config = _scratch_config(cfg, tokenizer, prepared)
     model = TextbenchForSequenceClassification(hf_config)
