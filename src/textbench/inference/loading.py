@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textbench.errors import RunError
+from textbench.errors import RunError, TextbenchError
 
 MODEL_DIR = "model"
 
@@ -31,9 +31,14 @@ def load_run_model(run_dir: Path, *, device: str | None = None) -> tuple[Any, An
         from textbench.methods.saving import load_trained_model
 
         model = load_trained_model(model_dir)  # adapter, probe head or plain model
-    except (OSError, ValueError) as e:
+    except TextbenchError:
+        raise
+    except Exception as e:  # OSError, ValueError, SafetensorError (a corrupt file), ...
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise RunError(f"{model_dir}: cannot load the saved model ({first})") from None
+        raise RunError(
+            f"{model_dir}: cannot load the saved model ({type(e).__name__}: {first});"
+            " the files may be corrupt or incomplete"
+        ) from None
     model.eval()
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(dev)

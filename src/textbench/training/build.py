@@ -11,7 +11,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrai
 
 from textbench.config.schema import RunConfig
 from textbench.data import PreparedData
-from textbench.errors import ConfigError, ModelError
+from textbench.errors import ConfigError, ModelError, TextbenchError
 from textbench.models_builtin import resolve_model_path
 from textbench.tokenization import load_tokenizer
 from textbench.tokenization.cache import train_tokenizer_cached
@@ -86,9 +86,14 @@ def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
             output_loading_info=True,
             **kwargs,
         )
-    except (OSError, ValueError) as e:
-        first = str(e).strip().splitlines()[0]
-        raise ModelError(f"model.name_or_path: cannot load {cfg.model.name_or_path!r} for classification: {first}") from None
+    except TextbenchError:
+        raise
+    except Exception as e:  # OSError, ValueError, SafetensorError (a corrupt weights file), ...
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(
+            f"model.name_or_path: cannot load {cfg.model.name_or_path!r} for classification"
+            f" ({type(e).__name__}: {first})"
+        ) from None
     check_vocab(model, tokenizer, cfg.model.name_or_path)
     loading = {k: list(v) for k, v in info.items() if isinstance(v, (list, set)) and v}
     notes = []
