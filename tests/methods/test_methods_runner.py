@@ -20,7 +20,6 @@ RUNS = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("kind,method", RUNS, ids=[f"{k}-{m[0].split('=')[1]}" for k, m in RUNS])
 def test_run_reloads_with_the_probabilities_it_measured(tmp_path, tiny_csv, tiny_paths, kind, method):
     cfg = load_run_config(None, [

@@ -17,7 +17,7 @@ from transformers import DataCollatorForLanguageModeling
 
 from textbench.config.loader import to_dict
 from textbench.data import prepare_data
-from textbench.errors import ConfigError, DataError, RunError
+from textbench.errors import ConfigError, DataError
 from textbench.evaluation.plots import plot_learning_curves
 from textbench.pretraining.config import PretrainConfig
 from textbench.tokenization import load_tokenizer, tokenizer_hash
@@ -26,7 +26,7 @@ from textbench.training import environment as env
 from textbench.training.artifacts import write_metrics_csv
 from textbench.training.callbacks import NonFiniteLossCallback, TimeBudgetCallback
 from textbench.training.memory import peak_memory
-from textbench.training.run_dir import claim_run_dir, now_iso, update_manifest
+from textbench.training.run_dir import claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, training_arguments
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
@@ -126,19 +126,9 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
                                   return_special_tokens_mask=not causal),
                     batched=True, remove_columns=["text"])
         run_dir, resuming = claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume)
-    try:
+    with guarded_run(run_dir, fresh=not resuming, resume_command="textbench pretrain CONFIG --resume"):
         return _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
                                 len(train), len(held))
-    except KeyboardInterrupt:
-        update_manifest(run_dir, status="interrupted", ended=now_iso())
-        raise RunError(f"interrupted; continue with `textbench pretrain CONFIG --resume` (run {run_dir})") from None
-    except BaseException as e:
-        ckpts = run_dir / "checkpoints"
-        if not resuming and not (ckpts.is_dir() and any(ckpts.iterdir())):
-            shutil.rmtree(run_dir, ignore_errors=True)
-        else:
-            update_manifest(run_dir, status="failed", error=f"{type(e).__name__}: {e}", ended=now_iso())
-        raise
 
 
 def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
@@ -170,14 +160,7 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
     last = last_complete_checkpoint(ck) if resuming else None
     out = trainer.train(resume_from_checkpoint=last)
     after = trainer.evaluate()
-    tmp_dir = run_dir / ".model.tmp"
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    trainer.model.save_pretrained(tmp_dir)
-    tok.save_pretrained(tmp_dir)
-    final = run_dir / "model"
-    if final.exists():
-        shutil.rmtree(final)
-    tmp_dir.rename(final)
+    publish_model(run_dir, lambda out: (trainer.model.save_pretrained(out), tok.save_pretrained(out)))
     history = trainer.state.log_history
     metrics = {
         "objective": "causal-lm" if causal else "masked-lm",

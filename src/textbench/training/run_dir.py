@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from textbench.errors import RunError
 from textbench.utils.io import read_json, write_json_atomic
@@ -86,3 +88,44 @@ def update_manifest(run_dir: Path, **fields: Any) -> dict[str, Any]:
     data.update(fields)
     write_json_atomic(path, data)
     return data
+
+
+@contextmanager
+def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[None]:
+    """Record how a run ended when it does not complete.
+
+    Ctrl-C marks it ``interrupted`` and says how to resume; a non-finite loss marks it
+    ``failed`` with the reason; any other error removes a fresh folder that has no
+    checkpoint yet (nothing worth keeping) or marks it ``failed``.
+    """
+    from textbench.training.callbacks import NonFiniteLossError
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        update_manifest(run_dir, status="interrupted", ended=now_iso())
+        raise RunError(
+            f"interrupted; checkpoint saved in {run_dir}/checkpoints — continue with"
+            f" `{resume_command}` (run {run_dir.name})"
+        ) from None
+    except NonFiniteLossError as e:
+        update_manifest(run_dir, status="failed", error=str(e), ended=now_iso())
+        raise RunError(f"{run_dir.name}: {e}") from None
+    except BaseException as e:
+        ckpts = run_dir / "checkpoints"
+        if fresh and not (ckpts.is_dir() and any(ckpts.iterdir())):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            update_manifest(run_dir, status="failed", error=f"{type(e).__name__}: {e}", ended=now_iso())
+        raise
+
+
+def publish_model(run_dir: Path, save: Callable[[Path], None]) -> Path:
+    """Write ``run_dir/model`` through a temporary folder, so a kill never leaves half a model."""
+    final, tmp = run_dir / "model", run_dir / ".model.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    save(tmp)
+    if final.exists():
+        shutil.rmtree(final)
+    tmp.rename(final)
+    return final

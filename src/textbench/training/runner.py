@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import shutil
 import tempfile
 import time
@@ -13,17 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from transformers import DataCollatorWithPadding, EarlyStoppingCallback
 
 from textbench.config.loader import to_dict
 from textbench.config.schema import RunConfig
 from textbench.data import PreparedData, prepare_data
-from textbench.errors import RunError, TextbenchError
+from textbench.errors import RunError
 from textbench.evaluation.metrics import full_report, make_compute_metrics
 from textbench.evaluation.plots import plot_confusion_matrix, plot_learning_curves
 from textbench.inference.predictor import Predictor
 from textbench.methods import apply_method, count_parameters
+from textbench.methods.saving import save_trained_model
 from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
 from textbench.training import environment as env
@@ -31,9 +30,9 @@ from textbench.training.artifacts import best_eval, write_metrics_csv, write_pre
 from textbench.training.build import build_model
 from textbench.training.checkpoints import last_complete_checkpoint
 from textbench.training.faults import fault_callbacks
-from textbench.training.callbacks import GracefulInterruptCallback, NonFiniteLossCallback, NonFiniteLossError, TimeBudgetCallback
+from textbench.training.callbacks import GracefulInterruptCallback, NonFiniteLossCallback, TimeBudgetCallback
 from textbench.training.memory import peak_memory, reset_cuda_peak
-from textbench.training.run_dir import claim_run_dir, now_iso, update_manifest
+from textbench.training.run_dir import claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
@@ -82,10 +81,6 @@ def _check_resume_config(run_dir: Path, cfg: RunConfig) -> None:
             )
 
 
-def _last_checkpoint(ckpt_dir: Path) -> str | None:
-    return last_complete_checkpoint(ckpt_dir)
-
-
 def train_run(
     cfg: RunConfig,
     *,
@@ -123,26 +118,9 @@ def train_run(
         run_dir, resuming = claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume)
     if resuming:
         _check_resume_config(run_dir, cfg)
-    fresh = not resuming
-    try:
+    with guarded_run(run_dir, fresh=not resuming, resume_command="textbench train CONFIG --resume"):
         return _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir, resuming, started,
                              t_start, quiet)
-    except KeyboardInterrupt:
-        update_manifest(run_dir, status="interrupted", ended=now_iso())
-        raise RunError(
-            f"interrupted; checkpoint saved in {run_dir}/checkpoints — continue with"
-            f" `textbench train CONFIG --resume` (run {run_dir.name})"
-        ) from None
-    except NonFiniteLossError as e:
-        update_manifest(run_dir, status="failed", error=str(e), ended=now_iso())
-        raise RunError(f"{run_dir.name}: {e}") from None
-    except BaseException as e:
-        ckpts = run_dir / "checkpoints"
-        if fresh and not (ckpts.is_dir() and any(ckpts.iterdir())):
-            shutil.rmtree(run_dir, ignore_errors=True)  # nothing worth keeping
-        else:
-            update_manifest(run_dir, status="failed", error=f"{type(e).__name__}: {e}", ended=now_iso())
-        raise
 
 
 def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path, resuming: bool,
@@ -211,7 +189,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
         ref = full_report(probs, test_labels, prepared.label_names)
         write_json_atomic(run_dir / "reference_metrics.json", {"split": "test", **ref})
 
-    last = _last_checkpoint(ckpt_dir) if resuming else None
+    last = last_complete_checkpoint(ckpt_dir) if resuming else None
     t_train = time.perf_counter()
     try:
         train_out = trainer.train(resume_from_checkpoint=last)
@@ -227,14 +205,11 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     report = full_report(probs, test_labels, prepared.label_names)
     report["loss"] = float(-np.mean(np.log(np.clip(probs[np.arange(len(test_labels)), test_labels], 1e-12, 1))))
 
-    final_dir = run_dir / "model"
-    tmp_dir = run_dir / ".model.tmp"
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    _save_final(model, cfg, tmp_dir)  # the full model (with the cache, the Trainer held its trained parts)
-    tokenizer.save_pretrained(tmp_dir)
-    if final_dir.exists():
-        shutil.rmtree(final_dir)
-    tmp_dir.rename(final_dir)
+    def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
+        save_trained_model(model, out, cfg.method)
+        tokenizer.save_pretrained(out)
+
+    publish_model(run_dir, save)
 
     epochs_done = float(trainer.state.epoch or 0.0)
     best = best_eval(history, cfg.train.metric_for_best_model,
@@ -268,9 +243,3 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     update_manifest(run_dir, status="complete", ended=now_iso(),
                     total_seconds=round(time.perf_counter() - t_start, 2))
     return RunResult(run_dir, test_metrics)
-
-
-def _save_final(model: Any, cfg: RunConfig, out: Path) -> None:
-    from textbench.methods.saving import save_trained_model
-
-    save_trained_model(model, out, cfg.method)
