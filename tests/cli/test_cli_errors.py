@@ -171,3 +171,127 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+# --- storage: a full disk, a read-only file system, an output folder that cannot be made ---------
+# The tests run as root in CI containers, where chmod does not stop writes; the faults are real
+# OSErrors raised from the write paths instead (textbench/training/faults.py), plus a real
+# size-limited tmpfs where mounting is allowed.
+
+def tiny_run_cfg(tmp_path: Path, tiny_csv: Path, tiny_bert_dir: Path, epochs: int = 3) -> Path:
+    return write(tmp_path / "tiny.yaml", f"""data:
+  source: {tiny_csv}
+  text_column: review
+  label_column: sentiment
+model:
+  name_or_path: {tiny_bert_dir}
+tokenizer:
+  max_length: 32
+train:
+  epochs: {epochs}
+  batch_size: 8
+  learning_rate: 1.0e-3
+  threads: 1
+eval:
+  reference_before_training: false
+""")
+
+
+def textbench(args: list[str], fault: str | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = dict(os.environ)
+    env.pop("TEXTBENCH_TEST_FAULT", None)
+    if fault:
+        env["TEXTBENCH_TEST_FAULT"] = fault
+    return subprocess.run([sys.executable, "-m", "textbench", *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def error_line(stderr: str) -> str:
+    """The one error line: the last line, the only one starting with 'error:', and no traceback."""
+    lines = [ln.rsplit("\r", 1)[-1] for ln in stderr.strip().split("\n")]  # progress bars redraw with \r
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert [ln for ln in lines if ln.startswith("error:")] == lines[-1:], stderr[-3000:]
+    return lines[-1]
+
+
+def test_disk_full_while_saving_a_checkpoint_keeps_the_finished_ones_and_resumes(tmp_path, tiny_csv,
+                                                                                tiny_bert_dir):
+    import json
+
+    from textbench.training.checkpoints import last_complete_checkpoint
+
+    cfg = tiny_run_cfg(tmp_path, tiny_csv, tiny_bert_dir)
+    straight = textbench(["train", str(cfg), "--output-dir", str(tmp_path / "runs"), "--name", "straight"])
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    args = ["train", str(cfg), "--output-dir", str(tmp_path / "runs"), "--name", "r"]
+    first = textbench(args, fault="enospc:2")  # the second checkpoint runs out of space
+    assert first.returncode == 2
+    line = error_line(first.stderr)
+    run = tmp_path / "runs" / "r"
+    assert "no space left on the device (ENOSPC)" in line and "free some space" in line
+    assert str(run / "checkpoints") in line and "--resume" in line
+    man = json.loads((run / "manifest.json").read_text())
+    assert man["status"] == "failed" and "No space left on device" in man["error"]
+    kept = last_complete_checkpoint(run / "checkpoints")
+    assert kept is not None and kept.endswith("checkpoint-6")  # epoch 1 (6 steps of 8 rows) is kept
+    assert not (run / "test_metrics.json").exists()
+
+    second = textbench([*args, "--resume"])
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
+    got = json.loads((run / "test_metrics.json").read_text())
+    ref = json.loads((tmp_path / "runs" / "straight" / "test_metrics.json").read_text())
+    assert got["confusion_matrix"] == ref["confusion_matrix"]
+    assert got["macro_f1"] == pytest.approx(ref["macro_f1"])
+
+
+def test_read_only_file_system_under_the_run_folder(tmp_path, tiny_csv, tiny_bert_dir, capsys, monkeypatch):
+    monkeypatch.setenv("TEXTBENCH_TEST_FAULT", "erofs:config.yaml")  # the first file of a new run
+    cfg = tiny_run_cfg(tmp_path, tiny_csv, tiny_bert_dir)
+    code, err = run_cli(train_args(tmp_path, cfg, "--name", "ro"), capsys)
+    assert_clean_failure(code, err, tmp_path, "cannot write", "ro/config.yaml", "read-only file system (EROFS)",
+                         "choose another output.dir")
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "sys"])
+def test_output_folder_that_cannot_be_created(tmp_path, tiny_csv, tiny_bert_dir, capsys, where):
+    if where == "sys" and not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    out = tmp_path / "a-file" / "runs" if where == "under-a-file" else Path("/sys/textbench-runs")
+    write(tmp_path / "a-file", "not a folder\n")
+    cfg = tiny_run_cfg(tmp_path, tiny_csv, tiny_bert_dir)
+    code, err = run_cli(["train", str(cfg), "--output-dir", str(out)], capsys)
+    assert_clean_failure(code, err, tmp_path, "output.dir")
+    assert str(out.parent if where == "sys" else out) in err or str(out) in err
+    assert not out.exists()
+
+
+def test_library_write_errors_become_one_line(tmp_path):
+    """safetensors and torch.save report a full disk in their own words; those are recognised too."""
+    import errno
+
+    from textbench.errors import storage_error
+
+    def save_file(tensors, filename):  # as safetensors.torch.save_file fails on a full disk
+        raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    try:
+        save_file({}, str(tmp_path / "model.safetensors"))
+    except RuntimeError as e:
+        msg = storage_error(e).one_line()
+    assert msg.startswith(f"cannot write {tmp_path / 'model.safetensors'}: no space left") and "RuntimeError" in msg
+
+    def save(obj, f):  # torch.save's stream writer on a full disk
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 576 vs 534")
+
+    try:
+        save({}, str(tmp_path / "optimizer.pt"))
+    except RuntimeError as e:
+        msg = storage_error(e).one_line()
+    assert f"writing {tmp_path / 'optimizer.pt'} came up short" in msg and "probably full" in msg
+    assert storage_error(OSError(errno.EDQUOT, "Disk quota exceeded", "/x")).one_line().startswith(
+        "cannot write /x: disk quota exceeded (EDQUOT)")
+    assert storage_error(ValueError("nothing to do with storage")) is None
+    assert storage_error(FileNotFoundError(errno.ENOENT, "No such file", "/in.csv")) is None

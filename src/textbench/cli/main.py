@@ -9,9 +9,18 @@ import sys
 import traceback
 from typing import Callable, Sequence
 
-from textbench.errors import TextbenchError
+from textbench.errors import TextbenchError, storage_error
 
 Handler = Callable[[argparse.Namespace], int]
+
+# how to continue after a failed write; finished work is kept (completed checkpoints, complete runs)
+_AFTER_STORAGE_ERROR = {
+    "train": ", then rerun with --resume to continue from the last complete checkpoint"
+             " (without --resume if no run folder was kept)",
+    "pretrain": ", then rerun with --resume to continue from the last complete checkpoint"
+                " (without --resume if no run folder was kept)",
+    "study": ", then rerun the study: complete runs are kept and the others resume",
+}
 
 
 def _quiet_libraries() -> None:
@@ -31,6 +40,16 @@ def _quiet_libraries() -> None:
         datasets.disable_progress_bars()
     except ImportError:  # pragma: no cover
         pass
+
+
+def _close_progress_bars() -> None:
+    """Close progress bars an exception left open, so the error is the last line printed."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or []):
+        try:
+            bar.close()
+        except Exception:  # pragma: no cover - a bar that cannot close must not hide the error
+            pass
 
 
 class _ArgParser(argparse.ArgumentParser):
@@ -65,16 +84,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except TextbenchError as e:
+        _close_progress_bars()
         if debug:
             traceback.print_exc()
         print(f"error: {e.one_line()}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
+        _close_progress_bars()
         print("error: interrupted", file=sys.stderr)
         return 130
-    except Exception as e:  # an internal error: still one line unless --debug
+    except Exception as e:  # a failed write (disk full, read-only, ...) or an internal error: one line
+        _close_progress_bars()
         if debug:
             traceback.print_exc()
+        user = storage_error(e, then=_AFTER_STORAGE_ERROR.get(args.command, ""))
+        if user is not None:
+            print(f"error: {user.one_line()}", file=sys.stderr)
+            return user.exit_code
         msg = " ".join(str(e).split())[:300]
         print(f"error: internal error: {type(e).__name__}: {msg} (rerun with --debug for the traceback)",
               file=sys.stderr)

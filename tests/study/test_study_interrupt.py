@@ -1,0 +1,109 @@
+"""A study interrupted anywhere resumes without redoing finished runs or losing their results.
+
+Through the CLI, as a user would: ``textbench study FILE`` runs in its own process group; once
+the first run is complete and the second is training, the whole group gets Ctrl-C (SIGINT) or
+is killed (SIGKILL). The same command then finishes the study: the complete run is skipped
+(its test_metrics.json keeps its bytes and mtime), the interrupted one is resumed from its
+checkpoint or restarted, every run ends complete and the report is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+def study_file(tmp_path: Path, model_dir: Path) -> Path:
+    tiny = {"model.name_or_path": str(model_dir)}
+    data = {
+        "name": "tiny",
+        "data": {"source": "builtin:tweets-sentiment", "max_train_samples": 60, "max_eval_samples": 60},
+        "seeds": [1],
+        "baselines": [],
+        "shared": {"tokenizer": {"max_length": 32},
+                   "train": {"epochs": 1, "batch_size": 16, "logging_steps": 1, "threads": 1,
+                             "learning_rate": 1e-3},
+                   "eval": {"reference_before_training": False}},
+        # the second run is long enough (4 steps and a checkpoint per epoch) to be caught mid-training
+        "arms": [{"name": "first", "set": tiny},
+                 {"name": "second", "set": {**tiny, "train.epochs": 8}}],
+    }
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def status(run: Path) -> str | None:
+    try:
+        return json.loads((run / "manifest.json").read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError):
+        return None
+
+
+def has_checkpoint(run: Path) -> bool:
+    ckpts = run / "checkpoints"
+    return ckpts.is_dir() and any(p.name.startswith("checkpoint-") for p in ckpts.iterdir())
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e.pop("TEXTBENCH_TEST_FAULT", None)
+    return e
+
+
+@pytest.mark.parametrize("sig, when", [(signal.SIGINT, "running"), (signal.SIGKILL, "checkpoint")],
+                         ids=["sigint-while-training", "sigkill-after-a-checkpoint"])
+def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_bert_dir, sig, when):
+    cmd = [sys.executable, "-m", "textbench", "study", str(study_file(tmp_path, tiny_bert_dir)),
+           "--output-dir", str(tmp_path / "studies"), "--no-progress"]
+    sdir = tmp_path / "studies" / "tiny"
+    first, second = sdir / "runs" / "first" / "seed-1", sdir / "runs" / "second" / "seed-1"
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env(),
+                            start_new_session=True)  # its own process group, like a terminal's job
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            ready = status(first) == "complete" and status(second) == "running"
+            if ready and (when == "running" or has_checkpoint(second)):
+                break
+            assert proc.poll() is None, f"the study ended before it could be interrupted:\n{proc.stdout.read()}"
+            assert time.monotonic() < deadline, "the second run never started"
+            time.sleep(0.05)
+        os.killpg(proc.pid, sig)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    assert proc.returncode != 0, out
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "error: interrupted" in out, out
+        assert status(second) == "interrupted"  # the run saw Ctrl-C and recorded it
+    else:
+        assert proc.returncode == -signal.SIGKILL and status(second) == "running"
+    assert status(first) == "complete" and not (second / "test_metrics.json").exists()
+    metrics = first / "test_metrics.json"
+    before = (metrics.read_bytes(), metrics.stat().st_mtime_ns)
+    resumable = has_checkpoint(second)
+
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env())
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    assert (metrics.read_bytes(), metrics.stat().st_mtime_ns) == before  # not redone, not rewritten
+    assert status(first) == status(second) == "complete"
+    assert (second / "test_metrics.json").is_file() and not (second / "checkpoints").exists()
+    log = (second / "train.log").read_text(encoding="utf-8")
+    if resumable:  # continued from its last complete checkpoint, not started over
+        assert log.splitlines()[0].startswith("$ ") and log.splitlines()[0].endswith("--resume"), log[:500]
+    assert (sdir / "report.md").is_file() and (sdir / "report.html").is_file()
+    md = (sdir / "report.md").read_text(encoding="utf-8")
+    assert "`first`" in md and "`second`" in md and "no complete run" not in md
