@@ -116,6 +116,10 @@ class TrainConfig:
     label_smoothing: float = 0.0
     group_by_length: bool = True  # length-grouped batches: less padding
     keep_checkpoints: bool = False  # keep intermediate checkpoints after a run completes
+    # passed to transformers/accelerate for large models under torchrun/accelerate launch
+    fsdp: bool = False  # shard with FSDP (TrainingArguments.fsdp); its settings in fsdp_config
+    fsdp_config: dict[str, Any] | None = None  # TrainingArguments.fsdp_config, e.g. {min_num_params: 1e6}
+    deepspeed: str | None = None  # path to a DeepSpeed JSON config (needs the deepspeed package)
 
     def validate(self, where: str) -> None:
         _positive(where, "epochs", self.epochs)

@@ -22,9 +22,10 @@ from textbench.evaluation.plots import plot_learning_curves
 from textbench.pretraining.config import PretrainConfig
 from textbench.tokenization import load_tokenizer, tokenizer_hash
 from textbench.tokenization.cache import train_tokenizer_cached
+from textbench.training import distributed as dist
 from textbench.training import environment as env
 from textbench.training.artifacts import write_metrics_csv
-from textbench.training.callbacks import NonFiniteLossCallback, TimeBudgetCallback
+from textbench.training.callbacks import DistributedStopSyncCallback, NonFiniteLossCallback, TimeBudgetCallback
 from textbench.training.memory import peak_memory
 from textbench.training.run_dir import claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, training_arguments
@@ -105,7 +106,11 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
                  quiet: bool = False) -> PretrainResult:
     """Pretrain and fill the run folder (``model/`` holds the LM and its tokenizer)."""
     started, t0 = now_iso(), time.perf_counter()
-    env.configure_threads(cfg.train.threads)
+    dist.init()  # under torchrun/accelerate launch: the main process writes, all train
+    threads = cfg.train.threads
+    if threads is None and dist.is_distributed():
+        threads = dist.threads_per_process(env.available_cores())
+    env.configure_threads(threads)
     env.set_seed(cfg.train.seed)
     texts, info = collect_texts(cfg, base_dir)
     rng = np.random.default_rng(cfg.train.seed)
@@ -119,13 +124,15 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
         out_dir = base_dir / out_dir
     with tempfile.TemporaryDirectory(prefix="textbench-") as tmp:
         env.set_seed(cfg.train.seed)
-        tok, model, causal = _build(cfg, train, Path(tmp))
+        with dist.main_process_first():  # the main process fills the tokenizer cache
+            tok, model, causal = _build(cfg, train, Path(tmp))
         ds = DatasetDict({"train": Dataset.from_dict({"text": train}),
                           "validation": Dataset.from_dict({"text": held})})
         ds = ds.map(lambda b: tok(b["text"], truncation=True, max_length=cfg.tokenizer.max_length,
                                   return_special_tokens_mask=not causal),
                     batched=True, remove_columns=["text"])
-        run_dir, resuming = claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume)
+        run_dir, resuming = dist.on_main(
+            lambda: claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume))
     with guarded_run(run_dir, fresh=not resuming, resume_command="textbench pretrain CONFIG --resume"):
         return _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
                                 len(train), len(held))
@@ -133,14 +140,16 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
 
 def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
                      n_train, n_held) -> PretrainResult:
-    if not resuming:
-        write_yaml_atomic(run_dir / "config.yaml", to_dict(cfg))
-    update_manifest(
-        run_dir, kind=RUN_KIND, name=run_dir.name, status="running", started=started, seed=cfg.train.seed,
-        objective="causal-lm" if causal else "masked-lm", machine=env.machine_info(),
-        versions=env.library_versions(), git_commit=env.git_commit(), texts=info,
-        train_texts=n_train, heldout_texts=n_held, tokenizer_hash=tokenizer_hash(tok),
-    )
+    if dist.is_main():
+        if not resuming:
+            write_yaml_atomic(run_dir / "config.yaml", to_dict(cfg))
+        update_manifest(
+            run_dir, kind=RUN_KIND, name=run_dir.name, status="running", started=started, seed=cfg.train.seed,
+            objective="causal-lm" if causal else "masked-lm", machine=env.machine_info(),
+            versions=env.library_versions(), git_commit=env.git_commit(), texts=info,
+            train_texts=n_train, heldout_texts=n_held, tokenizer_hash=tokenizer_hash(tok),
+            processes=dist.world_size(),
+        )
     collator = DataCollatorForLanguageModeling(
         tok, mlm=not causal, mlm_probability=cfg.mlm.mlm_probability if not causal else None,
         mask_replace_prob=cfg.mlm.mask_replace_prob, random_replace_prob=cfg.mlm.random_replace_prob,
@@ -151,15 +160,20 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
     callbacks: list[Any] = [NonFiniteLossCallback()]
     if cfg.train.max_minutes:
         callbacks.append(TimeBudgetCallback(cfg.train.max_minutes))
+    callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
     trainer = TextbenchTrainer(model=model, args=args, train_dataset=ds["train"], eval_dataset=ds["validation"],
                                data_collator=collator, processing_class=tok, callbacks=callbacks)
     before = trainer.evaluate() if not resuming else None
     from textbench.training.checkpoints import last_complete_checkpoint
 
     ck = run_dir / "checkpoints"
-    last = last_complete_checkpoint(ck) if resuming else None
+    last = dist.on_main(lambda: last_complete_checkpoint(ck)) if resuming else None
     out = trainer.train(resume_from_checkpoint=last)
     after = trainer.evaluate()
+    return dist.on_main(lambda: _write_results(cfg, trainer, tok, out, before, after, causal, run_dir, ck, t0))
+
+
+def _write_results(cfg, trainer, tok, out, before, after, causal, run_dir: Path, ck: Path, t0: float) -> PretrainResult:
     publish_model(run_dir, lambda out: (trainer.model.save_pretrained(out), tok.save_pretrained(out)))
     history = trainer.state.log_history
     metrics = {

@@ -75,3 +75,27 @@ class GracefulInterruptCallback(TrainerCallback):
             control.should_save = True
             control.should_training_stop = True
         return control
+
+
+class DistributedStopSyncCallback(TrainerCallback):
+    """Under torchrun/accelerate: when one process decides to save, evaluate or stop, all do.
+
+    Time budgets and Ctrl-C are seen by each process at its own moment; without this, one
+    process would stop while the others wait in the next collective. Must be the last callback.
+    """
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw):
+        from textbench.training import distributed as dist
+
+        if not dist.is_distributed():
+            return control
+        import torch
+
+        flags = torch.tensor([int(control.should_training_stop), int(control.should_save),
+                              int(control.should_evaluate)], dtype=torch.int64)
+        if torch.distributed.get_backend() == "nccl":
+            flags = flags.cuda()
+        torch.distributed.all_reduce(flags, op=torch.distributed.ReduceOp.MAX)
+        stop, save, evaluate = (bool(v) for v in flags.tolist())
+        control.should_training_stop, control.should_save, control.should_evaluate = stop, save, evaluate
+        return control

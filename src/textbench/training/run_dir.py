@@ -98,8 +98,12 @@ def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[
     ``failed`` with the reason; any other error removes a fresh folder that has no
     checkpoint yet (nothing worth keeping) or marks it ``failed``.
     """
+    from textbench.training import distributed as dist
     from textbench.training.callbacks import NonFiniteLossError
 
+    if not dist.is_main():  # under torchrun only the main process keeps the folder's records
+        yield
+        return
     try:
         yield
     except KeyboardInterrupt:

@@ -25,12 +25,18 @@ from textbench.methods import apply_method, count_parameters
 from textbench.methods.saving import save_trained_model
 from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
+from textbench.training import distributed as dist
 from textbench.training import environment as env
 from textbench.training.artifacts import best_eval, write_metrics_csv, write_predictions_csv
 from textbench.training.build import build_model
 from textbench.training.checkpoints import last_complete_checkpoint
 from textbench.training.faults import fault_callbacks
-from textbench.training.callbacks import GracefulInterruptCallback, NonFiniteLossCallback, TimeBudgetCallback
+from textbench.training.callbacks import (
+    DistributedStopSyncCallback,
+    GracefulInterruptCallback,
+    NonFiniteLossCallback,
+    TimeBudgetCallback,
+)
 from textbench.training.memory import peak_memory, reset_cuda_peak
 from textbench.training.run_dir import claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
@@ -93,10 +99,20 @@ def train_run(
 
     Everything that can fail on bad input (data, tokenizer, model, method) is done
     before the run folder is created, so a bad config leaves nothing behind.
+
+    Under ``torchrun``/``accelerate launch`` every process runs this; the main process
+    claims and writes the run folder and measures the test set, the others train with it
+    and get the same result back.
     """
     started = now_iso()
     t_start = time.perf_counter()
-    env.configure_threads(cfg.train.threads)
+    dist.init()
+    if not dist.is_main():
+        log.setLevel(logging.WARNING)
+    threads = cfg.train.threads
+    if threads is None and dist.is_distributed():
+        threads = dist.threads_per_process(env.available_cores())
+    env.configure_threads(threads)
     env.set_seed(cfg.train.seed)
     reset_cuda_peak()
     if prepared is None:
@@ -109,15 +125,17 @@ def train_run(
 
     with tempfile.TemporaryDirectory(prefix="textbench-") as tmp:
         env.set_seed(cfg.train.seed)  # model init and adapter init are seeded
-        built = build_model(cfg, prepared, Path(tmp))
+        with dist.main_process_first():  # the main process fills the tokenizer/model caches
+            built = build_model(cfg, prepared, Path(tmp))
         model = apply_method(built.model, cfg.method)
         tokenized = tokenize_splits(prepared, built.tokenizer, cfg.tokenizer.max_length)
         weights = class_weight_tensor(
             cfg.train.class_weights, prepared.splits["train"]["label"], len(prepared.label_names)
         )
-        run_dir, resuming = claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume)
+        run_dir, resuming = dist.on_main(
+            lambda: claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume))
     if resuming:
-        _check_resume_config(run_dir, cfg)
+        dist.on_main(lambda: _check_resume_config(run_dir, cfg))
     with guarded_run(run_dir, fresh=not resuming, resume_command="textbench train CONFIG --resume"):
         return _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir, resuming, started,
                              t_start, quiet)
@@ -144,9 +162,11 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
         "model_source": built.source,
         "notes": built.notes,
     }
-    if not resuming:
+    main = dist.is_main()
+    if main and not resuming:
         write_yaml_atomic(run_dir / "config.yaml", _resolved_config(cfg))
-    update_manifest(run_dir, **manifest_base)
+    if main:
+        update_manifest(run_dir, **manifest_base, processes=dist.world_size())
     if built.notes and not quiet:
         for n in built.notes:
             log.info(n)
@@ -157,7 +177,8 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     # linear_probe / freeze: the frozen part runs once; the Trainer trains only what trains
     cache = build_frozen_cache(model, cfg.method, tokenized, tokenizer, batch_size=cfg.train.eval_batch_size,
                                device=args.device, bf16=args.bf16)
-    update_manifest(run_dir, **cache.manifest())
+    if main:
+        update_manifest(run_dir, **cache.manifest())
     if cfg.method.name in ("linear_probe", "freeze") and not quiet:
         log.info("frozen cache: %s", cache.detail)
     interrupt = GracefulInterruptCallback()
@@ -168,6 +189,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
         callbacks.append(budget)
     if cfg.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
+    callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
     trainer = TextbenchTrainer(
         **cache.trainer_inputs(model, tokenized, DataCollatorWithPadding(tokenizer)),
         args=args,
@@ -184,62 +206,69 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     test_texts = list(prepared.splits["test"]["text"])
     test_labels = np.asarray(prepared.splits["test"]["label"])
 
-    if built.pretrained and cfg.eval.reference_before_training and not (run_dir / "reference_metrics.json").exists():
-        probs, _ = predictor.timed_predict(test_texts)
-        ref = full_report(probs, test_labels, prepared.label_names)
-        write_json_atomic(run_dir / "reference_metrics.json", {"split": "test", **ref})
+    def reference() -> None:
+        if built.pretrained and cfg.eval.reference_before_training and not (run_dir / "reference_metrics.json").exists():
+            probs, _ = predictor.timed_predict(test_texts)
+            ref = full_report(probs, test_labels, prepared.label_names)
+            write_json_atomic(run_dir / "reference_metrics.json", {"split": "test", **ref})
 
-    last = last_complete_checkpoint(ckpt_dir) if resuming else None
+    dist.on_main(reference)
+    last = dist.on_main(lambda: last_complete_checkpoint(ckpt_dir)) if resuming else None
     t_train = time.perf_counter()
     try:
         train_out = trainer.train(resume_from_checkpoint=last)
     finally:
         interrupt.on_train_end(args, trainer.state, trainer.control)
-    if interrupt.interrupted:
+    if dist.any_process(interrupt.interrupted):
         raise KeyboardInterrupt
+    stopped_by_budget = dist.any_process(bool(budget and budget.triggered))
     train_seconds = time.perf_counter() - t_train
     history = trainer.state.log_history
 
-    # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
-    probs, inf_stats = predictor.timed_predict(test_texts)
-    report = full_report(probs, test_labels, prepared.label_names)
-    report["loss"] = float(-np.mean(np.log(np.clip(probs[np.arange(len(test_labels)), test_labels], 1e-12, 1))))
+    def finish() -> RunResult:
+        # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
+        probs, inf_stats = predictor.timed_predict(test_texts)
+        report = full_report(probs, test_labels, prepared.label_names)
+        report["loss"] = float(-np.mean(np.log(np.clip(probs[np.arange(len(test_labels)), test_labels], 1e-12, 1))))
 
-    def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
-        save_trained_model(model, out, cfg.method)
-        tokenizer.save_pretrained(out)
+        def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
+            save_trained_model(model, out, cfg.method)
+            tokenizer.save_pretrained(out)
 
-    publish_model(run_dir, save)
+        publish_model(run_dir, save)
 
-    epochs_done = float(trainer.state.epoch or 0.0)
-    best = best_eval(history, cfg.train.metric_for_best_model,
-                     greater=cfg.train.metric_for_best_model not in ("loss", "entropy"))
-    cost = {
-        "parameters": params,
-        "train_seconds": round(float(train_out.metrics.get("train_runtime", train_seconds)), 2),
-        "epochs_completed": round(epochs_done, 3),
-        "seconds_per_epoch": round(float(train_out.metrics.get("train_runtime", train_seconds)) / epochs_done, 2)
-        if epochs_done > 0 else None,
-        "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
-        "global_steps": trainer.state.global_step,
-        "best_epoch": best.get("epoch") if best else None,
-        "stopped_by_time_budget": bool(budget and budget.triggered),
-        **peak_memory(),
-        **inf_stats,
-        "test_examples": len(test_texts),
-        **cache.cost(probs, cfg.train.eval_batch_size),
-    }
-    test_metrics = {"split": "test", **report, "cost": cost}
-    write_json_atomic(run_dir / "test_metrics.json", test_metrics)
-    write_predictions_csv(run_dir / "test_predictions.csv", test_labels, probs, prepared.label_names)
-    write_metrics_csv(history, run_dir / "metrics.csv")
-    write_json_atomic(run_dir / "trainer_log.json", history)
-    plot_confusion_matrix(report["confusion_matrix"], prepared.label_names, run_dir / "confusion_matrix.png",
-                          title=f"{run_dir.name}: confusion matrix (test)")
-    plot_learning_curves(history, run_dir / "learning_curves.png", cfg.train.metric_for_best_model,
-                         title=f"{run_dir.name}: learning curves")
-    if not cfg.train.keep_checkpoints:
-        shutil.rmtree(ckpt_dir, ignore_errors=True)
-    update_manifest(run_dir, status="complete", ended=now_iso(),
-                    total_seconds=round(time.perf_counter() - t_start, 2))
-    return RunResult(run_dir, test_metrics)
+        epochs_done = float(trainer.state.epoch or 0.0)
+        best = best_eval(history, cfg.train.metric_for_best_model,
+                         greater=cfg.train.metric_for_best_model not in ("loss", "entropy"))
+        cost = {
+            "parameters": params,
+            "train_seconds": round(float(train_out.metrics.get("train_runtime", train_seconds)), 2),
+            "epochs_completed": round(epochs_done, 3),
+            "seconds_per_epoch": round(float(train_out.metrics.get("train_runtime", train_seconds)) / epochs_done, 2)
+            if epochs_done > 0 else None,
+            "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
+            "global_steps": trainer.state.global_step,
+            "best_epoch": best.get("epoch") if best else None,
+            "stopped_by_time_budget": stopped_by_budget,
+            **peak_memory(),
+            **inf_stats,
+            "test_examples": len(test_texts),
+            **cache.cost(probs, cfg.train.eval_batch_size),
+        }
+        test_metrics = {"split": "test", **report, "cost": cost}
+        write_json_atomic(run_dir / "test_metrics.json", test_metrics)
+        write_predictions_csv(run_dir / "test_predictions.csv", test_labels, probs, prepared.label_names)
+        write_metrics_csv(history, run_dir / "metrics.csv")
+        write_json_atomic(run_dir / "trainer_log.json", history)
+        plot_confusion_matrix(report["confusion_matrix"], prepared.label_names, run_dir / "confusion_matrix.png",
+                              title=f"{run_dir.name}: confusion matrix (test)")
+        plot_learning_curves(history, run_dir / "learning_curves.png", cfg.train.metric_for_best_model,
+                             title=f"{run_dir.name}: learning curves")
+        if not cfg.train.keep_checkpoints:
+            shutil.rmtree(ckpt_dir, ignore_errors=True)
+        update_manifest(run_dir, status="complete", ended=now_iso(),
+                        total_seconds=round(time.perf_counter() - t_start, 2))
+        return RunResult(run_dir, test_metrics)
+
+    # One process measures the whole test set and writes the run files; all get its metrics.
+    return dist.on_main(finish)

@@ -54,6 +54,10 @@ def training_arguments(
         use_cpu=not torch.cuda.is_available(),
         save_only_model=False,
         remove_unused_columns=True,
+        # scale-out settings pass straight through (used under torchrun / accelerate launch)
+        fsdp=tc.fsdp,
+        fsdp_config=tc.fsdp_config,
+        deepspeed=tc.deepspeed,
     )
 
 
@@ -68,6 +72,10 @@ class TextbenchTrainer(Trainer):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Our losses are means over each micro-batch. Models whose forward takes **kwargs (BERT in
+        # transformers 5) would otherwise be treated as summing over `num_items_in_batch`: the Trainer
+        # would skip the gradient-accumulation division and multiply the loss by the process count.
+        self.model_accepts_loss_kwargs = False
         self.class_weights = class_weights
         self.head_learning_rate = head_learning_rate
 
