@@ -15,6 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--inline", action="store_true",
                    help="run every arm in this process instead of one subprocess per run (quicker start;"
                    " peak memory is then shared across runs)")
+    s.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="train N runs at once, each on its share of the CPU cores or GPUs (default 1)")
+    s.add_argument("--launch", metavar="LAUNCHER",
+                   help="start each training run under a launcher, e.g. 'torchrun --nproc_per_node 2' or"
+                   " 'accelerate launch --multi_gpu --num_processes 2'")
     s.set_defaults(handler=cmd_study)
 
     r = sub.add_parser("report", help="rebuild a study's report.md and report.html from its stored runs")
@@ -37,7 +42,8 @@ def cmd_study(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"note: {note}")
         return 0
-    result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress)
+    result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress,
+                       jobs=args.jobs, launch=args.launch)
     done = result.count("complete")
     skipped = result.count("skipped")
     print(f"study {study.name}: {done} runs trained, {skipped} already complete;"

@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     if debug:
         argv = [a for a in argv if a != "--debug"]
+    from textbench.study.workers import apply_cpu_env
+
+    apply_cpu_env()  # a run of a parallel study keeps to its cores (before torch starts its threads)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     _quiet_libraries()
     parser = build_parser()

@@ -4,28 +4,36 @@ Each run is a fresh ``python -m textbench train`` (or ``python -m textbench.base
 subprocess, so peak memory is per run and a crash does not end the study; its output
 goes to ``<run>/train.log``. A complete run folder is skipped; an unfinished one is
 resumed from its last checkpoint, or restarted cleanly when it has none.
+
+``jobs`` runs train side by side, each on its share of the cores or GPUs; ``launch``
+starts each training run under a launcher (``torchrun ...``, ``accelerate launch ...``).
+Any number of workers (processes, or machines sharing the folder) may work on one study:
+each run is claimed with a lock first (study/workers.py), and a worker that has nothing
+left to claim waits for the runs others hold, then writes the report.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from contextlib import contextmanager
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Callable, Literal
 
-from textbench.errors import RunError, TextbenchError
+from textbench.errors import ConfigError, RunError, TextbenchError
 from textbench.study.plan import STUDY_FILE, PlannedRun, Study
 from textbench.study.preflight import pretraining_available, preflight
 from textbench.study.shared_tokenizers import shared_tokenizer_dir, train_shared_tokenizers, with_shared_tokenizer
+from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
 from textbench.training.run_dir import run_status
 from textbench.utils.io import read_json, write_json_atomic, write_yaml_atomic
 
@@ -52,18 +60,31 @@ class StudyResult:
         return sum(o.status == status for o in self.outcomes)
 
 
-@contextmanager
-def _study_lock(study_dir: Path) -> Iterator[None]:
-    study_dir.mkdir(parents=True, exist_ok=True)
-    with open(study_dir / ".lock", "w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise RunError(f"{study_dir}: another `textbench study` is running on this study folder") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+@dataclass
+class Launch:
+    """How training subprocesses start: a launcher prefix, the job slot's environment, a stop signal."""
+
+    prefix: list[str] = field(default_factory=list)  # e.g. ["torchrun", "--nproc_per_node", "2"]
+    env: dict[str, str] = field(default_factory=dict)
+    stop: threading.Event | None = None
+
+    def python_module(self, *module: str, launched: bool = True) -> list[str]:
+        if launched and self.prefix:
+            return [*self.prefix, "-m", *module]
+        return [sys.executable, "-m", *module]
+
+
+def parse_launch(text: str | None) -> list[str]:
+    """``--launch "torchrun --nproc_per_node 2"`` -> the prefix each training run is started with."""
+    if not text:
+        return []
+    prefix = shlex.split(text)
+    if not prefix or prefix[-1] in ("-m", "--module"):
+        raise ConfigError(f"--launch {text!r}: give the launcher and its options only; textbench adds"
+                          " `-m textbench train CONFIG`")
+    if shutil.which(prefix[0]) is None and not Path(prefix[0]).is_file():
+        raise ConfigError(f"--launch: {prefix[0]!r} not found on PATH")
+    return prefix
 
 
 def write_data_json(study: Study, prepared: Any) -> Path:
@@ -92,10 +113,11 @@ def _last_line(path: Path) -> str:
     return (errors or lines or [""])[-1][:300]
 
 
-def _child_env() -> dict[str, str]:
+def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", "TQDM_DISABLE": "1",
                 "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"})
+    env.update(extra or {})
     return env
 
 
@@ -114,30 +136,39 @@ def log_epoch(log_path: Path) -> float | None:
     return float(found[-1]) if found else None
 
 
-def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | None = None) -> int:
+def _stop_child(proc: subprocess.Popen) -> None:
+    """Ctrl-C reached the child too (same process group): it marks its run 'interrupted' and
+    exits. Give it time; only then ask again, and at last kill it."""
+    for action in (None, signal.SIGINT, signal.SIGKILL):
+        if action is not None:
+            proc.send_signal(action)
+        try:
+            proc.wait(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | None = None,
+                    launch: Launch | None = None) -> int:
+    launch = launch or Launch()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w", encoding="utf-8") as f:
         f.write("$ " + " ".join(cmd) + "\n")
         f.flush()
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=_child_env())
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=_child_env(launch.env))
         try:
             while True:
                 try:
                     return proc.wait(timeout=2)
                 except subprocess.TimeoutExpired:
+                    if launch.stop is not None and launch.stop.is_set():  # the study was interrupted
+                        _stop_child(proc)
+                        return proc.returncode if proc.returncode is not None else -signal.SIGKILL
                     if tick is not None:
                         tick()
         except KeyboardInterrupt:
-            # Ctrl-C reached the child too (same process group): it marks its run 'interrupted'
-            # and exits. Give it time; only then ask again, and at last kill it.
-            for action in (None, signal.SIGINT, signal.SIGKILL):
-                if action is not None:
-                    proc.send_signal(action)
-                try:
-                    proc.wait(timeout=30)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            _stop_child(proc)
             raise
 
 
@@ -152,7 +183,7 @@ def _settle_log(tmp_log: Path, run_dir: Path) -> Path:
     return dest
 
 
-def _prepare_pretraining(run: PlannedRun, executor: Executor) -> Path | None:
+def _prepare_pretraining(run: PlannedRun, executor: Executor, launch: Launch) -> Path | None:
     """Run the arm's pretraining for this seed unless it is complete; returns its folder."""
     if run.arm.pretrain is None or not pretraining_available():
         return None
@@ -174,7 +205,7 @@ def _prepare_pretraining(run: PlannedRun, executor: Executor) -> Path | None:
         pretrain_run(load_pretrain_config(cfg_path), quiet=True)
         return pdir.resolve()
     tmp_log = pdir.parent / f"{pdir.name}.log"
-    rc = _run_subprocess([sys.executable, "-m", "textbench", "pretrain", str(cfg_path)], tmp_log)
+    rc = _run_subprocess(launch.python_module("textbench", "pretrain", str(cfg_path)), tmp_log, launch=launch)
     log_path = _settle_log(tmp_log, pdir)
     if rc != 0 or run_status(pdir) != "complete":
         raise RunError(f"pretraining failed: {_last_line(log_path)} (log: {log_path})")
@@ -196,8 +227,12 @@ def _run_inline(run: PlannedRun, config: dict[str, Any], resume: bool) -> None:
 
 
 def run_one(run: PlannedRun, executor: Executor = "subprocess",
-            tick: Callable[[Path], None] | None = None) -> RunOutcome:
-    """Bring one run to 'complete' (skip, resume or start it); never raises for a failed run."""
+            tick: Callable[[Path], None] | None = None, launch: Launch | None = None) -> RunOutcome:
+    """Bring one run to 'complete' (skip, resume or start it); never raises for a failed run.
+
+    The caller holds the run's claim when other workers may share the study folder.
+    """
+    launch = launch or Launch()
     if run_status(run.run_dir) == "complete":
         return RunOutcome(run, "skipped")
     start = time.perf_counter()
@@ -210,7 +245,7 @@ def run_one(run: PlannedRun, executor: Executor = "subprocess",
     tmp_log = run.out_dir / f"{run.name}.log"
     try:
         config = with_shared_tokenizer(run.config(), shared_tokenizer_dir(run.study_dir, run.arm.settings))
-        pretrained_dir = _prepare_pretraining(run, executor)
+        pretrained_dir = _prepare_pretraining(run, executor, launch)
         if pretrained_dir is not None:
             from textbench.study.pretrain import finetune_from
 
@@ -220,9 +255,12 @@ def run_one(run: PlannedRun, executor: Executor = "subprocess",
             _run_inline(run, config, resume)
             log_path, rc = None, 0
         else:
-            module = ["textbench.baselines"] if run.arm.kind == "baseline" else ["textbench", "train"]
-            cmd = [sys.executable, "-m", *module, str(run.config_path)] + (["--resume"] if resume else [])
-            rc = _run_subprocess(cmd, tmp_log, (lambda: tick(tmp_log)) if tick else None)
+            if run.arm.kind == "baseline":  # one process: nothing to launch
+                cmd = launch.python_module("textbench.baselines", str(run.config_path), launched=False)
+            else:
+                cmd = launch.python_module("textbench", "train", str(run.config_path))
+            cmd += ["--resume"] if resume else []
+            rc = _run_subprocess(cmd, tmp_log, (lambda: tick(tmp_log)) if tick else None, launch)
             log_path = _settle_log(tmp_log, run.run_dir)
     except TextbenchError as e:
         return RunOutcome(run, "failed", time.perf_counter() - start, e.one_line())
@@ -245,12 +283,14 @@ def _macro_f1(run: PlannedRun) -> str:
 
 
 def plan_status(study: Study) -> list[tuple[PlannedRun, str]]:
-    """(run, what `textbench study` would do with it): skip | resume | restart | start."""
+    """(run, what `textbench study` would do with it): skip | resume | restart | start | wait."""
     out = []
     for run in study.runs():
         status = run_status(run.run_dir)
         if status == "complete":
             what = "skip (complete)"
+        elif held_elsewhere(study.dir, run.key):
+            what = f"wait (another worker is training it: {holder(study.dir, run.key)})"
         elif run.run_dir.exists():
             what = "resume" if run.arm.kind != "baseline" and _has_checkpoint(run.run_dir) else "restart"
         else:
@@ -259,49 +299,134 @@ def plan_status(study: Study) -> list[tuple[PlannedRun, str]]:
     return out
 
 
+class _Schedule:
+    """Which runs this worker still has to bring to 'complete', claimed one at a time."""
+
+    WAIT_SECONDS = 5.0
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.todo = list(study.runs())
+        self.tried: set[str] = set()
+        self.held_by_others: set[str] = set()
+        self.claims: dict[str, Claim] = {}
+
+    def next_run(self) -> tuple[PlannedRun | None, list[RunOutcome]]:
+        """The next run to train (claimed), and outcomes for runs found complete on the way."""
+        done: list[RunOutcome] = []
+        for run in list(self.todo):
+            if run_status(run.run_dir) == "complete":
+                self.todo.remove(run)
+                by_other = run.key in self.held_by_others
+                done.append(RunOutcome(run, "skipped", message="completed by another worker" if by_other
+                                       else "complete"))
+                continue
+            if run.key in self.tried:  # failed here once: not again in this invocation
+                self.todo.remove(run)
+                continue
+            claim = try_claim(self.study.dir, run.key)
+            if claim is None:
+                self.held_by_others.add(run.key)  # another worker has it
+                continue
+            if run_status(run.run_dir) == "complete":  # finished between the two checks
+                claim.release()
+                continue
+            self.todo.remove(run)
+            self.tried.add(run.key)
+            self.claims[run.key] = claim
+            return run, done
+        return None, done
+
+    def release(self, run: PlannedRun) -> None:
+        claim = self.claims.pop(run.key, None)
+        if claim is not None:
+            claim.release()
+
+    def waiting(self) -> list[PlannedRun]:
+        """Runs other workers hold (this worker waits for them before the report)."""
+        return [r for r in self.todo if r.key not in self.tried]
+
+    def release_all(self) -> None:
+        for claim in self.claims.values():
+            claim.release()
+        self.claims.clear()
+
+
 def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool = True,
-              write_report: bool = True) -> StudyResult:
-    """Validate everything, run what is missing, write the report; failed runs raise RunError at the end."""
+              write_report: bool = True, jobs: int = 1, launch: str | None = None) -> StudyResult:
+    """Validate everything, run what is missing, write the report; failed runs raise RunError at the end.
+
+    ``jobs`` runs train at once (subprocess executor), each with its share of cores or GPUs;
+    ``launch`` is a launcher prefix for training runs (e.g. ``torchrun --nproc_per_node 2``).
+    Other workers may run the same study at the same time (see study/workers.py).
+    """
     from tqdm.auto import tqdm
 
     from textbench.report.collect import stale_runs
+    from textbench.training import distributed as dist
 
+    if dist.is_distributed():
+        raise ConfigError("run `textbench study` once, not under torchrun/accelerate launch; to train each run"
+                          " with several processes, give the launcher: --launch 'torchrun --nproc_per_node 2'")
+    if jobs < 1:
+        raise ConfigError(f"--jobs: must be >= 1, got {jobs}")
+    if executor == "inline" and (jobs > 1 or launch):
+        raise ConfigError("--inline runs one run at a time in this process; drop --jobs/--launch or --inline")
+    prefix = parse_launch(launch)
     notes, prepared = preflight(study)
     runs = study.runs()
     result = StudyResult(study.dir)
-    with _study_lock(study.dir):
+    with setup_lock(study.dir):  # several workers: one writes the study files at a time
         write_yaml_atomic(study.dir / STUDY_FILE, {**study.to_dict(), "notes": notes})
         write_data_json(study, prepared)
         train_shared_tokenizers(study)
-        for note in notes:
-            log.warning("note: %s", note)
-        for msg in stale_runs(study.dir):
-            log.warning("warning: %s", msg)
-        bar = tqdm(total=len(runs), unit="run", desc=study.name, disable=not progress, dynamic_ncols=True)
-        try:
-            for run in runs:
-                bar.set_description(f"{study.name}: {run.key}")
-                started = time.perf_counter()
+    for note in notes:
+        log.warning("note: %s", note)
+    for msg in stale_runs(study.dir):
+        log.warning("warning: %s", msg)
+    bar = tqdm(total=len(runs), unit="run", desc=study.name, disable=not progress, dynamic_ncols=True)
+    schedule = _Schedule(study)
+    stop = threading.Event()
+    lock = threading.Lock()
 
-                def tick(log_path: Path, run: PlannedRun = run, started: float = started) -> None:
-                    epoch = log_epoch(log_path)
-                    epochs = (run.arm.settings.get("train") or {}).get("epochs")
-                    at = f", epoch {epoch:.2f}/{epochs:g}" if epoch is not None and epochs else ""
-                    bar.set_postfix_str(f"{run.key} running {time.perf_counter() - started:.0f}s{at}")
+    def record(outcome: RunOutcome) -> None:
+        with lock:
+            result.outcomes.append(outcome)
+            run = outcome.run
+            if outcome.status == "failed":
+                where = f" (log: {outcome.log_path})" if outcome.log_path else ""
+                bar.write(f"run {run.key} failed: {outcome.message}{where}")
+            elif outcome.status == "complete":
+                bar.set_postfix_str(f"{run.key} macro-F1 {_macro_f1(run)} in {outcome.seconds:.0f}s")
+            bar.update(1)
 
-                outcome = run_one(run, executor, tick if progress else None)
-                result.outcomes.append(outcome)
-                if outcome.status == "failed":
-                    where = f" (log: {outcome.log_path})" if outcome.log_path else ""
-                    bar.write(f"run {run.key} failed: {outcome.message}{where}")
-                elif outcome.status == "complete":
-                    bar.set_postfix_str(f"{run.key} macro-F1 {_macro_f1(run)} in {outcome.seconds:.0f}s")
-                bar.update(1)
-        finally:
-            bar.close()
-        if write_report:
-            from textbench.report import build_report
+    def start(run: PlannedRun, slot: int) -> RunOutcome:
+        started = time.perf_counter()
 
+        def tick(log_path: Path) -> None:
+            epoch = log_epoch(log_path)
+            epochs = (run.arm.settings.get("train") or {}).get("epochs")
+            at = f", epoch {epoch:.2f}/{epochs:g}" if epoch is not None and epochs else ""
+            with lock:
+                bar.set_postfix_str(f"{run.key} running {time.perf_counter() - started:.0f}s{at}")
+
+        if jobs == 1:
+            bar.set_description(f"{study.name}: {run.key}")
+        return run_one(run, executor, tick if progress else None,
+                       Launch(prefix, slot_env(slot, jobs), stop))
+
+    try:
+        if executor == "inline":
+            _run_in_turn(schedule, lambda run: start(run, 0), record)
+        else:
+            _run_in_slots(schedule, jobs, start, record, stop)
+    finally:
+        schedule.release_all()
+        bar.close()
+    if write_report:
+        from textbench.report import build_report
+
+        with setup_lock(study.dir):
             result.report = build_report(study.dir)
     failed = [o for o in result.outcomes if o.status == "failed"]
     if failed:
@@ -312,3 +437,63 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
             " runs; run the same command again to retry the failed ones"
         )
     return result
+
+
+def _wait_for_others(schedule: _Schedule) -> bool:
+    """Sleep a little when only runs held by other workers are left; False when nothing is left."""
+    if not schedule.waiting():
+        return False
+    time.sleep(schedule.WAIT_SECONDS)
+    return True
+
+
+def _run_in_turn(schedule: _Schedule, start: Callable[[PlannedRun], RunOutcome],
+                 record: Callable[[RunOutcome], None]) -> None:
+    while True:
+        run, done = schedule.next_run()
+        for o in done:
+            record(o)
+        if run is None:
+            if _wait_for_others(schedule):
+                continue
+            return
+        try:
+            record(start(run))
+        finally:
+            schedule.release(run)
+
+
+def _run_in_slots(schedule: _Schedule, jobs: int, start: Callable[[PlannedRun, int], RunOutcome],
+                  record: Callable[[RunOutcome], None], stop: threading.Event) -> None:
+    """Up to ``jobs`` runs at once, each in a thread that waits on its subprocess."""
+    free = list(range(jobs))
+    active: dict[Future, tuple[PlannedRun, int]] = {}
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="textbench-run") as pool:
+        try:
+            while True:
+                while free:
+                    run, done = schedule.next_run()
+                    for o in done:
+                        record(o)
+                    if run is None:
+                        break
+                    slot = free.pop(0)
+                    active[pool.submit(start, run, slot)] = (run, slot)
+                if not active:
+                    if _wait_for_others(schedule):
+                        continue
+                    return
+                finished, _ = wait(list(active), timeout=2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    run, slot = active.pop(fut)
+                    schedule.release(run)
+                    free.append(slot)
+                    record(fut.result())
+        except KeyboardInterrupt:
+            stop.set()  # the threads stop their subprocesses (which got the Ctrl-C too)
+            for fut in list(active):
+                try:
+                    fut.result()
+                except Exception:  # noqa: BLE001 - the interrupt is what matters now
+                    pass
+            raise
