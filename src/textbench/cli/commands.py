@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--output", default="-", help="JSONL output file (default: stdout)")
     pr.add_argument("--text-column", default="text", help="text column for CSV/JSONL input")
     pr.add_argument("--batch-size", type=int, default=64)
+    pr.add_argument("--quantize", choices=["int8"], help="CPU only, opt-in: dynamic int8 Linear layers (faster;"
+                    " probabilities change slightly, see BENCHMARKS.md)")
     pr.set_defaults(handler=cmd_predict)
 
     pt = sub.add_parser("pretrain", help="pretrain a from-scratch model (masked LM; causal LM for decoders)")
@@ -70,12 +72,20 @@ def _run_overrides(args: argparse.Namespace) -> list[str]:
     return overrides
 
 
+def is_main_process() -> bool:
+    from textbench.training.distributed import is_main
+
+    return is_main()
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from textbench.config import load_run_config
     from textbench.training.runner import train_run
 
     cfg = load_run_config(args.config, _run_overrides(args))
     result = train_run(cfg, resume=args.resume)
+    if not is_main_process():  # under torchrun/accelerate launch the main process reports
+        return 0
     m = result.test_metrics
     print(
         f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
@@ -90,6 +100,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
     cfg = load_pretrain_config(args.config, _run_overrides(args))
     res = pretrain_run(cfg, resume=args.resume)
+    if not is_main_process():
+        return 0
     m = res.metrics
     before = m["heldout_perplexity_before"]
     print(
@@ -151,7 +163,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from textbench.inference.inputs import read_texts
 
     texts = read_texts(args.input, text_column=args.text_column)
-    pred = Predictor.from_run(args.run_dir, batch_size=args.batch_size)
+    pred = Predictor.from_run(args.run_dir, batch_size=args.batch_size, quantize=args.quantize)
     probs = pred.predict_proba(texts)
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
     try:

@@ -31,10 +31,20 @@ class Predictor:
         self.bf16 = bf16
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, *, batch_size: int = 64, device: str | None = None) -> "Predictor":
+    def from_run(cls, run_dir: str | Path, *, batch_size: int = 64, device: str | None = None,
+                 quantize: str | None = None) -> "Predictor":
+        """The run's model; ``quantize="int8"``: dynamic int8 Linear layers (CPU, opt-in, changes results slightly)."""
         from textbench.inference.loading import load_run_model
 
-        model, tok, cfg = load_run_model(Path(run_dir), device=device)
+        if quantize is not None and quantize != "int8":
+            from textbench.errors import ConfigError
+
+            raise ConfigError(f"unknown quantize {quantize!r}; known: int8")
+        model, tok, cfg = load_run_model(Path(run_dir), device="cpu" if quantize else device)
+        if quantize:
+            from textbench.inference.quantize import quantize_dynamic_int8
+
+            model = quantize_dynamic_int8(model)
         id2label = getattr(model.config, "id2label", None) or {}
         names = [id2label[i] for i in sorted(id2label, key=int)]
         max_length = int(cfg.get("tokenizer", {}).get("max_length", 128))

@@ -20,6 +20,7 @@ from textbench.report.analysis import (
     significance,
     summarize_arm,
 )
+from textbench.report.attention_note import study_note
 from textbench.report.collect import QUALITY, StudyData, load_study_dir, stale_runs
 from textbench.report.document import Block, Bullets, Heading, Image, Para, Table, render_html, render_markdown
 from textbench.report.format import DASH, METRIC_NAMES, fmt_count, fmt_num, fmt_p, fmt_q, fmt_seconds
@@ -355,6 +356,9 @@ def build_report(study_dir: str | Path) -> Path:
     blocks += _setup(sd, summaries)
     blocks += _data_section(sd, label_names, out)
     blocks += _results(summaries, sd)
+    attention = study_note([a.settings for a in sd.arms])  # arms that differ in attention kind
+    if attention:
+        blocks.append(Para(attention))
     blocks += _significance(sig)
     blocks += _plots(sd, summaries, label_names, out, metric)
 
