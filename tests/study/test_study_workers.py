@@ -116,3 +116,20 @@ def test_two_workers_share_one_study_folder(tmp_path, tiny_bert_dir):
     trained = [int(out.split(" runs trained")[0].rsplit(" ", 1)[-1]) for out, _ in outs]
     assert sum(trained) == len(runs)
     assert (sdir / "report.html").is_file()
+
+
+def test_launch_trains_each_run_with_two_processes(tmp_path, tiny_bert_dir):
+    """`--launch 'torchrun ...'`: the arm's run is a 2-process DDP run; baselines stay single-process."""
+    arms = [{"name": "enc", "set": {
+        "tokenizer": {"train": "wordpiece", "vocab_size": 300},
+        "model": {"kind": "scratch", "architecture": {"hidden_size": 16, "num_hidden_layers": 1,
+                                                      "num_attention_heads": 2, "intermediate_size": 32}}}}]
+    study = load_study(tiny_study(tmp_path, tiny_bert_dir, seeds=[1], arms=arms, baselines=["majority"]),
+                       output_dir=tmp_path / "s")
+    launcher = f"{sys.executable} -m torch.distributed.run --standalone --nproc_per_node 2"
+    result = run_study(study, launch=launcher, progress=False)
+    assert result.count("complete") == 2
+    manifest = json.loads((study.dir / "runs" / "enc" / "seed-1" / "manifest.json").read_text())
+    assert manifest["processes"] == 2
+    log = (study.dir / "runs" / "enc" / "seed-1" / "train.log").read_text()
+    assert log.startswith(f"$ {launcher} -m textbench train")

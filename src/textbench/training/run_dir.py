@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -38,8 +39,17 @@ def check_writable(folder: Path) -> None:
     probe_base = folder
     while not probe_base.exists():
         probe_base = probe_base.parent
-    if not os.access(probe_base, os.W_OK):
-        raise RunError(f"{folder}: output folder is not writable; choose another with output.dir")
+    if not probe_base.is_dir():
+        raise RunError(f"{folder}: cannot create the output folder, {probe_base} is a file; choose another"
+                       " with output.dir")
+    # os.access says yes to root even on a read-only file system: try a real file
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".textbench-write-check-", dir=probe_base)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise RunError(f"{folder}: output folder is not writable ({e.strerror}); choose another with"
+                       " output.dir") from None
 
 
 def claim_run_dir(
@@ -107,21 +117,29 @@ def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[
     try:
         yield
     except KeyboardInterrupt:
-        update_manifest(run_dir, status="interrupted", ended=now_iso())
+        _record_end(run_dir, status="interrupted")
         raise RunError(
             f"interrupted; checkpoint saved in {run_dir}/checkpoints — continue with"
             f" `{resume_command}` (run {run_dir.name})"
         ) from None
     except NonFiniteLossError as e:
-        update_manifest(run_dir, status="failed", error=str(e), ended=now_iso())
+        _record_end(run_dir, status="failed", error=str(e))
         raise RunError(f"{run_dir.name}: {e}") from None
     except BaseException as e:
         ckpts = run_dir / "checkpoints"
         if fresh and not (ckpts.is_dir() and any(ckpts.iterdir())):
             shutil.rmtree(run_dir, ignore_errors=True)
         else:
-            update_manifest(run_dir, status="failed", error=f"{type(e).__name__}: {e}", ended=now_iso())
+            _record_end(run_dir, status="failed", error=f"{type(e).__name__}: {e}")
         raise
+
+
+def _record_end(run_dir: Path, **fields: Any) -> None:
+    """Best effort: on a full disk the manifest may not be writable either (the run stays resumable)."""
+    try:
+        update_manifest(run_dir, **fields, ended=now_iso())
+    except OSError:
+        pass
 
 
 def publish_model(run_dir: Path, save: Callable[[Path], None]) -> Path:
