@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from datasets import Dataset, DatasetDict
 from transformers import DataCollatorForLanguageModeling
+from transformers.trainer_callback import PrinterCallback
 
 from textbench.config.loader import to_dict
 from textbench.data import prepare_data
@@ -163,6 +164,8 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
     callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
     trainer = TextbenchTrainer(model=model, args=args, train_dataset=ds["train"], eval_dataset=ds["validation"],
                                data_collator=collator, processing_class=tok, callbacks=callbacks)
+    if quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
+        trainer.remove_callback(PrinterCallback)
     before = trainer.evaluate() if not resuming else None
     from textbench.training.checkpoints import last_complete_checkpoint
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from transformers import DataCollatorWithPadding, EarlyStoppingCallback
+from transformers.trainer_callback import PrinterCallback
 
 from textbench.config.loader import to_dict
 from textbench.config.schema import RunConfig
@@ -199,6 +200,8 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
         class_weights=weights,
         head_learning_rate=cfg.method.head_learning_rate,
     )
+    if quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
+        trainer.remove_callback(PrinterCallback)
     predictor = Predictor(
         model, tokenizer, label_names=prepared.label_names, max_length=cfg.tokenizer.max_length,
         batch_size=cfg.train.eval_batch_size, bf16=env.use_bf16(cfg.train.precision),
