@@ -209,6 +209,8 @@ def markdown(result: dict) -> str:
            + (f", macro-F1 {df1:+.3f}" if df1 < -0.01 else "") + ").")
         + " What limits it: the model's own matrix multiplies once padding is gone"
           " (tweets average ~30 tokens; the plain script pads every batch to 128)."
+        + (" Quick mode is a speed check: 30 steps leave both arms near the majority-class F1;"
+           " the quality comparison is the full mode's." if result["quick"] else "")
     )
     return (
         f"## 1. Fine-tuning speed (MiniLM-L6, full fine-tuning, tweets-sentiment)\n\n"

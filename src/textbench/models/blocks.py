@@ -10,6 +10,7 @@ from transformers.activations import ACT2FN
 from transformers.modeling_layers import GradientCheckpointingLayer
 
 from textbench.models.attention import ATTENTION, PrefixKV
+from textbench.models.dropout import Dropout
 from textbench.models.positions import Rope
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class TextbenchEmbeddings(nn.Module):
         )
         self.position_embeddings = positions  # learned / sinusoidal; None for RoPE
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.embedding_dropout_prob)
+        self.dropout = Dropout(config.embedding_dropout_prob)
 
     def forward(
         self,
@@ -66,7 +67,7 @@ class TextbenchLayer(GradientCheckpointingLayer):
         self.attention_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.mlp = TextbenchMLP(config)
         self.mlp_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.dropout = Dropout(config.hidden_dropout_prob)
 
     def forward(
         self,

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from textbench.utils.registry import Registry
+from textbench.models.dropout import Dropout
 
 if TYPE_CHECKING:
     from textbench.models.configuration import TextbenchConfig
@@ -31,7 +32,7 @@ class BertHead(nn.Module):
     def __init__(self, config: TextbenchConfig) -> None:
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
-        self.dropout = nn.Dropout(head_dropout(config))
+        self.dropout = Dropout(head_dropout(config))
         self.out_proj = nn.Linear(config.hidden_size, config.num_labels)
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
@@ -44,7 +45,7 @@ class RobertaHead(nn.Module):
 
     def __init__(self, config: TextbenchConfig) -> None:
         super().__init__()
-        self.dropout = nn.Dropout(head_dropout(config))
+        self.dropout = Dropout(head_dropout(config))
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
         self.out_proj = nn.Linear(config.hidden_size, config.num_labels)
 
@@ -61,7 +62,7 @@ class MLPHead(nn.Module):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
         self.act = nn.GELU()
-        self.dropout = nn.Dropout(head_dropout(config))
+        self.dropout = Dropout(head_dropout(config))
         self.out_proj = nn.Linear(config.hidden_size, config.num_labels)
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
@@ -74,7 +75,7 @@ class LinearHead(nn.Module):
 
     def __init__(self, config: TextbenchConfig) -> None:
         super().__init__()
-        self.dropout = nn.Dropout(head_dropout(config))
+        self.dropout = Dropout(head_dropout(config))
         self.out_proj = nn.Linear(config.hidden_size, config.num_labels)
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from textbench.models.dropout import fast_dropout
 from textbench.models.attention.base import Attention, PrefixKV
 from textbench.models.positions import Rope, apply_rope
 
@@ -135,7 +136,7 @@ class LSHAttention(Attention):
         lse = scores.logsumexp(dim=-1, keepdim=True)  # (B, H, n, N, C, 1)
         probs = torch.exp(scores - lse)
         if self.training and self.dropout_p > 0:
-            probs = F.dropout(probs, self.dropout_p)
+            probs = fast_dropout(probs, self.dropout_p)
         out = (probs @ vs).reshape(B, H, n, L, hs)
         lse = lse.reshape(B, H, n, L)
         if slots is not None:  # back from the aligned layout to sorted order

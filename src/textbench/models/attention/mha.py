@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from textbench.models.dropout import fast_dropout
 from textbench.models.attention.base import Attention, PrefixKV
 from textbench.models.positions import Rope, apply_rope
 
@@ -47,13 +48,37 @@ class MultiHeadAttention(Attention):
         attn_mask, is_causal = sdpa_mask(
             attention_mask, q.shape[2], k.shape[2], self.causal, q.device
         )
-        out = F.scaled_dot_product_attention(
-            q, k, v,
-            attn_mask=attn_mask,
-            dropout_p=self.dropout_p if self.training else 0.0,
-            is_causal=is_causal,
-        )  # (B, H, T, hs)
+        if self.training and self.dropout_p > 0.0 and q.device.type == "cpu":
+            out = attention_with_dropout(q, k, v, attn_mask, is_causal, self.dropout_p)
+        else:
+            out = F.scaled_dot_product_attention(
+                q, k, v,
+                attn_mask=attn_mask,
+                dropout_p=self.dropout_p if self.training else 0.0,
+                is_causal=is_causal,
+            )  # (B, H, T, hs)
         return self.out_proj(self.merge_heads(out))
+
+
+def attention_with_dropout(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, attn_mask: torch.Tensor | None, is_causal: bool,
+    dropout_p: float,
+) -> torch.Tensor:
+    """Softmax attention with dropout on the probabilities: SDPA's math path, leaner.
+
+    On CPU, SDPA's fused kernels do not take dropout, so training falls back to its
+    math path (which also scales queries and keys separately and checks for
+    fully-masked rows); this computes the same with one scaling, an in-place mask and
+    `fast_dropout`. ``attn_mask`` (from `sdpa_mask`) never leaves a row empty.
+    """
+    T, S = q.shape[-2], k.shape[-2]
+    scores = torch.matmul(q * q.shape[-1] ** -0.5, k.transpose(-1, -2))  # (B, H, T, S)
+    if is_causal:
+        attn_mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)
+    if attn_mask is not None:
+        scores = scores.masked_fill_(~attn_mask, float("-inf"))
+    probs = fast_dropout(torch.softmax(scores, dim=-1), dropout_p)
+    return torch.matmul(probs.to(v.dtype), v)  # (B, H, T, hs)
 
 
 def sdpa_mask(
