@@ -137,3 +137,22 @@ def test_scratch_runs_with_a_trained_tokenizer_are_identical(tmp_path, tiny_csv)
     ma = json.loads((a.run_dir / "manifest.json").read_text())
     mb = json.loads((b.run_dir / "manifest.json").read_text())
     assert ma["tokenizer_hash"] == mb["tokenizer_hash"]
+
+
+def test_foreign_tokenizer_that_fits_is_a_warning_note(tmp_path, tiny_bert_dir):
+    """A tokenizer that fits the embedding table but is not the model's own: the run says so."""
+    from transformers import AutoTokenizer, BertTokenizerFast
+
+    from textbench.training.build import foreign_tokenizer_note
+
+    own = AutoTokenizer.from_pretrained(str(tiny_bert_dir))
+    assert foreign_tokenizer_note(own, str(tiny_bert_dir), str(tiny_bert_dir)) is None
+    assert foreign_tokenizer_note(own, str(tiny_bert_dir), None) is None
+    vocab = sorted(own.get_vocab(), key=own.get_vocab().get)
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab[:5] + list(reversed(vocab[5:]))) + "\n")
+    other_dir = tmp_path / "other-tok"
+    BertTokenizerFast(vocab_file=str(vocab_file)).save_pretrained(other_dir)
+    other = AutoTokenizer.from_pretrained(str(other_dir))
+    note = foreign_tokenizer_note(other, str(tiny_bert_dir), str(other_dir))
+    assert note is not None and "not the model's own" in note and "same id" in note

@@ -1,13 +1,12 @@
 """The attention rule of thumb that reports of attention ablation studies show.
 
 Source of the numbers: ``python -m bench attention_scaling`` (BENCHMARKS.md, target 4) measures
-forward + backward of the from-scratch encoder (width 256, 4 heads, 2 layers, batch 1, fp32) with
-``mha`` (SDPA), ``performer`` (FAVOR+, 266 random features) and ``lsh`` (buckets of 32, 2 hash
-rounds) on the 2-core CPU. The constants below are the orientation measurement of issue #6 on
-this machine (SDPA faster than FAVOR+ below about 2,500 tokens with 256 features, than LSH below
-a few thousand); the harness's quick run of 2026-11-23 ran at load average 6-7 on 2 cores and was
-too noisy to replace them. Update them from a full run on a quiet machine (the benchmark's section
-in BENCHMARKS.md prints the measured crossovers next to these constants).
+forward + backward of the from-scratch encoder (width 256, 4 heads, 2 layers, batch 1, fp32,
+default dropout) with ``mha`` (SDPA; in training with attention dropout the lean softmax path),
+``performer`` (FAVOR+, 266 random features) and ``lsh`` (buckets of 32, 2 hash rounds) on the
+2-core CPU. Full run of 2026-11-23 on a quiet machine: equal at 512 tokens (77 ms each), then
+mha 201 / performer 152 / lsh 143 ms at 1,024 and 15.1 / 1.5 / 1.2 s at 8,192; peak memory of a
+step grows as length^1.62 (mha), ^0.84 (performer), ^0.96 (lsh); mha needed 7.6 GiB at 8,192.
 """
 
 from __future__ import annotations
@@ -15,12 +14,12 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 # First sequence length (tokens) at which the kind trains faster than mha on that CPU.
-PERFORMER_CROSSOVER = 2500
-LSH_CROSSOVER = 4000  # "a few thousand"
+PERFORMER_CROSSOVER = 512
+LSH_CROSSOVER = 512
 # Log-log slope of the peak memory of one training step against length (1 = linear): mha
 # materialises its T x T scores in training (dropout on attention), performer and lsh do not.
-MEMORY_SLOPE = {"mha": 1.4, "performer": 0.8, "lsh": 0.8}
-MEASURED = "issue #6 orientation measurement and bench/attention_scaling.py, 2-core CPU, fp32; see BENCHMARKS.md"
+MEMORY_SLOPE = {"mha": 1.6, "performer": 0.8, "lsh": 1.0}
+MEASURED = "bench/attention_scaling.py, full run 2026-11-23, 2-core CPU, fp32; see BENCHMARKS.md"
 
 
 def attention_types(settings: Iterable[dict[str, Any]]) -> list[str]:
@@ -51,8 +50,7 @@ def note_text(kinds: list[str], max_length: int | None = None) -> str:
     """A short paragraph for a report whose arms differ in attention kind."""
     text = (f"**Attention kinds and sequence length.** The arms differ in attention ({', '.join(f'`{k}`' for k in kinds)})."
             f" Rule of thumb measured on a 2-core CPU: `mha` (SDPA) trains fastest below about"
-            f" {PERFORMER_CROSSOVER:,} tokens per sequence; `performer` is faster above that and `lsh` above about"
-            f" {LSH_CROSSOVER:,}. The memory of one training step grows as length^{MEMORY_SLOPE['mha']:g} with `mha`"
+            f" {min(PERFORMER_CROSSOVER, LSH_CROSSOVER):,} tokens per sequence; {_faster_above()}. The memory of one training step grows as length^{MEMORY_SLOPE['mha']:g} with `mha`"
             f" and about linearly with `performer` and `lsh`, so they matter when `mha` runs out of memory on long"
             f" documents.")
     if max_length:
@@ -62,3 +60,10 @@ def note_text(kinds: list[str], max_length: int | None = None) -> str:
                     " their value is quality or memory, not speed, at this length."
                     if below else "at or above the crossover, where the efficient kinds can be faster."))
     return text + f" (Source: {MEASURED}.)"
+
+
+def _faster_above() -> str:
+    if PERFORMER_CROSSOVER == LSH_CROSSOVER:
+        return "`performer` and `lsh` are faster above that (2-3x at 2,048 tokens, 10x at 8,192)"
+    return (f"`performer` is faster above {PERFORMER_CROSSOVER:,} tokens and `lsh` above about"
+            f" {LSH_CROSSOVER:,}")

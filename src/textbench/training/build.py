@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
 from textbench.config.schema import RunConfig
 from textbench.data import PreparedData
 from textbench.errors import ConfigError, ModelError, TextbenchError
 from textbench.models_builtin import resolve_model_path
 from textbench.tokenization import load_tokenizer
+from textbench.tokenization.load import TOKENIZER_FILES
 from textbench.tokenization.cache import train_tokenizer_cached
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,30 @@ def check_vocab(model: PreTrainedModel, tokenizer: Any, where: str) -> None:
         )
 
 
+def foreign_tokenizer_note(tokenizer: Any, model_path: str, tokenizer_name: str | None) -> str | None:
+    """A warning when ``tokenizer.name_or_path`` is not the model's own tokenizer and maps ids differently.
+
+    A larger tokenizer is an error (`check_vocab`); a smaller or equal one runs, but the
+    pretrained embeddings are then read with other ids, which is rarely what was meant.
+    """
+    if not tokenizer_name or Path(tokenizer_name).expanduser().resolve() == Path(model_path).resolve():
+        return None
+    folder = Path(model_path)
+    if not (folder.is_dir() and any((folder / f).exists() for f in TOKENIZER_FILES)):
+        return None
+    try:
+        own = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
+    except Exception:  # noqa: BLE001 - the model's own tokenizer is only used for this comparison
+        return None
+    mine, theirs = tokenizer.get_vocab(), own.get_vocab()
+    if mine == theirs:
+        return None
+    same = sum(theirs.get(tok) == i for tok, i in mine.items())
+    return (f"warning: tokenizer {tokenizer_name} is not the model's own ({len(mine)} vs {len(theirs)} tokens;"
+            f" {same / max(len(mine), 1):.0%} of its tokens have the same id), so the pretrained embeddings"
+            " are read with other ids; remove tokenizer.name_or_path to use the model's tokenizer")
+
+
 def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
     path = resolve_model_path(cfg.model.name_or_path)
     hf_config = _load_hf_config(path, cfg)
@@ -97,6 +122,9 @@ def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
     check_vocab(model, tokenizer, cfg.model.name_or_path)
     loading = {k: list(v) for k, v in info.items() if isinstance(v, (list, set)) and v}
     notes = []
+    foreign = foreign_tokenizer_note(tokenizer, str(path), cfg.tokenizer.name_or_path)
+    if foreign:
+        notes.append(foreign)
     if loading.get("missing_keys"):
         notes.append(f"new (randomly initialised): {', '.join(sorted(loading['missing_keys']))}")
     return BuiltModel(model, tokenizer, path, True, notes, loading)
