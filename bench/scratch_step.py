@@ -206,16 +206,11 @@ def run(quick: bool, threads: int | None = None) -> dict:
 
 
 def _machine() -> dict:
-    try:
-        if str(ROOT) not in sys.path:
-            sys.path.insert(0, str(ROOT))
-        from bench.common import machine_info  # type: ignore[import-not-found]
+    if str(ROOT) not in sys.path:  # run as a script: make `bench` importable
+        sys.path.insert(0, str(ROOT))
+    from bench.common import machine_info
 
-        return machine_info()
-    except Exception:
-        import platform
-
-        return {"platform": platform.platform(), "cpu_count": os.cpu_count(), "torch": torch.__version__}
+    return machine_info()
 
 
 def markdown(result: dict) -> str:
@@ -228,7 +223,6 @@ def markdown(result: dict) -> str:
     mfu, vs = m["textbench"]["mfu"], result["vs_bert"]
     prof = result.get("profile_textbench", {})
     top = ", ".join(f"{k.replace('aten::', '')} {100 * v:.0f}%" for k, v in list(prof.get("top_ops", {}).items())[:8])
-    ok_mfu, ok_bert = mfu >= result["target_mfu"], vs >= result["target_vs_bert"]
     bf = result.get("bf16_autocast_speedup")
     limits = (
         f"What limits it: matrix multiplies are {100 * prof.get('matmul_share', 0):.0f}% of the step's op time;"

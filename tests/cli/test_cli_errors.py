@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.cli import textbench, tiny_run_config
 from textbench.cli import main
 
 
@@ -179,33 +180,7 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
 # size-limited tmpfs where mounting is allowed.
 
 def tiny_run_cfg(tmp_path: Path, tiny_csv: Path, tiny_bert_dir: Path, epochs: int = 3) -> Path:
-    return write(tmp_path / "tiny.yaml", f"""data:
-  source: {tiny_csv}
-  text_column: review
-  label_column: sentiment
-model:
-  name_or_path: {tiny_bert_dir}
-tokenizer:
-  max_length: 32
-train:
-  epochs: {epochs}
-  batch_size: 8
-  learning_rate: 1.0e-3
-  threads: 1
-eval:
-  reference_before_training: false
-""")
-
-
-def textbench(args: list[str], fault: str | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    env = dict(os.environ)
-    env.pop("TEXTBENCH_TEST_FAULT", None)
-    if fault:
-        env["TEXTBENCH_TEST_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "textbench", *args], capture_output=True, text=True,
-                          timeout=300, env=env)
+    return tiny_run_config(tmp_path / "tiny.yaml", tiny_csv, tiny_bert_dir, epochs=epochs, threads=1)
 
 
 def error_line(stderr: str) -> str:

@@ -17,35 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers.cli import tiny_run_config
+
 
 def lora_cfg(tmp_path: Path, tiny_csv: Path, tiny_bert_dir: Path) -> Path:
-    cfg = tmp_path / "lora.yaml"
-    cfg.write_text(
-        f"""data:
-  source: {tiny_csv}
-  text_column: review
-  label_column: sentiment
-model:
-  name_or_path: {tiny_bert_dir}
-tokenizer:
-  max_length: 32
-method:
-  name: lora
-  r: 4
-  alpha: 8
-  dropout: 0.1
-train:
-  epochs: 2
-  batch_size: 8
-  learning_rate: 5.0e-3
-  logging_steps: 2
-  threads: 1
-eval:
-  reference_before_training: false
-""",
-        encoding="utf-8",
-    )
-    return cfg
+    return tiny_run_config(tmp_path / "lora.yaml", tiny_csv, tiny_bert_dir, epochs=2, learning_rate=5e-3,
+                           method={"name": "lora", "r": 4, "alpha": 8, "dropout": 0.1}, logging_steps=2, threads=1)
 
 
 def train(cfg: Path, out: Path, name: str, *extra: str) -> Path:

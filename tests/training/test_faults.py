@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.cli import textbench, tiny_run_config
+
 
 def write_cfg(tmp_path: Path, tiny_csv: Path, tiny_bert_dir: Path) -> Path:
-    cfg = tmp_path / "run.yaml"
-    cfg.write_text(
-        f"""data:
-  source: {tiny_csv}
-  text_column: review
-  label_column: sentiment
-model:
-  name_or_path: {tiny_bert_dir}
-tokenizer:
-  max_length: 32
-train:
-  epochs: 3
-  batch_size: 8
-  learning_rate: 1.0e-3
-  logging_steps: 2
-eval:
-  reference_before_training: false
-""",
-        encoding="utf-8",
-    )
-    return cfg
-
-
-def textbench(args: list[str], fault: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop("TEXTBENCH_TEST_FAULT", None)
-    if fault:
-        env["TEXTBENCH_TEST_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "textbench", *args], capture_output=True, text=True,
-                          timeout=300, env=env)
+    return tiny_run_config(tmp_path / "run.yaml", tiny_csv, tiny_bert_dir, logging_steps=2)
 
 
 @pytest.fixture(scope="module")
