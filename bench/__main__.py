@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import REGISTRY
-from bench.common import ROOT, fmt, load_result, md_table, run_and_save, run_line, verdict_line
+from bench.common import ROOT, load_result, md_table, run_and_save, run_line, verdict_line
 
 TARGETS = {"finetune_speed": 1, "frozen_cache": 2, "scratch_step": 3, "attention_scaling": 4, "inference": 5,
            "data_scaling": 6}

@@ -29,7 +29,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS, ROOT, fmt, md_table
+from bench.common import RESULTS, ROOT, md_table
 
 TYPES = ("mha", "performer", "lsh")
 LENGTHS_FULL = (128, 256, 512, 1024, 2048, 4096, 8192)

@@ -155,7 +155,7 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    from bench.common import result_path, run_and_save
+    from bench.common import run_and_save
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="subsample: 800 train / 200 validation examples")

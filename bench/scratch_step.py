@@ -220,7 +220,6 @@ def markdown(result: dict) -> str:
         f" {100 * r['mfu']:.0f}% ({100 * r['mfu_median']:.0f}%) |"
         for k, r in m.items()
     )
-    mfu, vs = m["textbench"]["mfu"], result["vs_bert"]
     prof = result.get("profile_textbench", {})
     top = ", ".join(f"{k.replace('aten::', '')} {100 * v:.0f}%" for k, v in list(prof.get("top_ops", {}).items())[:8])
     bf = result.get("bf16_autocast_speedup")
