@@ -59,8 +59,14 @@ def _train(cfg: Path, name: str, *extra: str, processes: int = 1) -> subprocess.
               "-m"] if processes > 1 else [sys.executable, "-m"]
     cmd = [*launch, "textbench", "train", str(cfg), "--name", name, *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=600)
+    if proc.returncode != 0 and any(s in proc.stderr for s in _PORT_RACE):
+        # torchrun --standalone picks a free port that another program may take first: launch again
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
+
+
+_PORT_RACE = ("EADDRINUSE", "Address already in use", "RendezvousConnectionError")
 
 
 def _metrics(run: Path) -> dict:
