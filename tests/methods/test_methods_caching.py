@@ -19,6 +19,7 @@ import pytest
 import torch
 from datasets import Dataset, DatasetDict
 
+from helpers.interrupt import interrupt_at_step
 from textbench.config import load_run_config
 from textbench.config.schema import MethodConfig
 from textbench.data import prepare_data
@@ -110,15 +111,7 @@ def test_resume_of_a_cached_run_matches_the_uninterrupted_one(tmp_path, tiny_csv
     method = ["method.name=freeze", "method.trainable_layers=1", "train.epochs=3"]
     straight = run(tmp_path, tiny_csv, still_paths["bert"], "straight", *method)
     original = trainer_mod.TextbenchTrainer.training_step
-    calls = {"n": 0}
-
-    def flaky(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 8:  # in the second epoch, after the epoch-1 checkpoint
-            raise KeyboardInterrupt
-        return original(self, *a, **k)
-
-    monkeypatch.setattr(trainer_mod.TextbenchTrainer, "training_step", flaky)
+    interrupt_at_step(monkeypatch, 8)  # in the second epoch, after the epoch-1 checkpoint
     with pytest.raises(RunError, match="--resume"):
         run(tmp_path, tiny_csv, still_paths["bert"], "broken", *method)
     monkeypatch.setattr(trainer_mod.TextbenchTrainer, "training_step", original)

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from helpers.interrupt import interrupt_at_step
 from textbench.config import load_run_config
 from textbench.errors import RunError
 from textbench.inference import Predictor
@@ -99,15 +100,7 @@ def test_interrupt_then_resume_matches_uninterrupted(tmp_path, tiny_csv, tiny_be
     full = train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "output.name=straight"), quiet=True)
 
     original = trainer_mod.TextbenchTrainer.training_step
-    calls = {"n": 0}
-
-    def flaky(self, *a, **k):
-        calls["n"] += 1
-        if calls["n"] == 8:  # in the second epoch, after the epoch-1 checkpoint
-            raise KeyboardInterrupt
-        return original(self, *a, **k)
-
-    monkeypatch.setattr(trainer_mod.TextbenchTrainer, "training_step", flaky)
+    interrupt_at_step(monkeypatch, 8)  # in the second epoch, after the epoch-1 checkpoint
     with pytest.raises(RunError, match="--resume"):
         train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "output.name=broken"), quiet=True)
     broken = tmp_path / "runs" / "broken"

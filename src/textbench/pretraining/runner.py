@@ -108,10 +108,7 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
     """Pretrain and fill the run folder (``model/`` holds the LM and its tokenizer)."""
     started, t0 = now_iso(), time.perf_counter()
     dist.init()  # under torchrun/accelerate launch: the main process writes, all train
-    threads = cfg.train.threads
-    if threads is None and dist.is_distributed():
-        threads = dist.threads_per_process(env.available_cores())
-    env.configure_threads(threads)
+    env.configure_threads(cfg.train.threads)
     env.set_seed(cfg.train.seed)
     texts, info = collect_texts(cfg, base_dir)
     rng = np.random.default_rng(cfg.train.seed)

@@ -89,13 +89,6 @@ class DistributedStopSyncCallback(TrainerCallback):
 
         if not dist.is_distributed():
             return control
-        import torch
-
-        flags = torch.tensor([int(control.should_training_stop), int(control.should_save),
-                              int(control.should_evaluate)], dtype=torch.int64)
-        if torch.distributed.get_backend() == "nccl":
-            flags = flags.cuda()
-        torch.distributed.all_reduce(flags, op=torch.distributed.ReduceOp.MAX)
-        stop, save, evaluate = (bool(v) for v in flags.tolist())
-        control.should_training_stop, control.should_save, control.should_evaluate = stop, save, evaluate
+        control.should_training_stop, control.should_save, control.should_evaluate = dist.any_processes(
+            control.should_training_stop, control.should_save, control.should_evaluate)
         return control

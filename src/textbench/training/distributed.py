@@ -61,17 +61,17 @@ def barrier() -> None:
         torch.distributed.barrier()
 
 
-def any_process(flag: bool) -> bool:
-    """True on every process when ``flag`` is true on at least one."""
+def any_processes(*flags: bool) -> tuple[bool, ...]:
+    """Each flag, true on every process when it is true on at least one (one collective for all)."""
     if not _group_ready():
-        return flag
+        return tuple(flags)
     import torch
 
-    t = torch.tensor([1 if flag else 0], dtype=torch.int64)
+    t = torch.tensor([int(f) for f in flags], dtype=torch.int64)
     if torch.distributed.get_backend() == "nccl":
         t = t.cuda()
     torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
-    return bool(t.item())
+    return tuple(bool(v) for v in t.tolist())
 
 
 def on_main(fn: Callable[[], T]) -> T:

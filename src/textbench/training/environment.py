@@ -42,8 +42,11 @@ def available_cores() -> int:
 
 
 def configure_threads(threads: int | None) -> int:
-    """Use every core we may run on (torch sometimes starts with fewer)."""
-    n = threads or available_cores()
+    """Use every core we may run on (torch sometimes starts with fewer), shared out among the
+    processes of this machine under torchrun/accelerate launch."""
+    from textbench.training.distributed import threads_per_process
+
+    n = threads or threads_per_process(available_cores())
     torch.set_num_threads(n)
     return n
 

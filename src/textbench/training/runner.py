@@ -110,10 +110,7 @@ def train_run(
     dist.init()
     if not dist.is_main():
         log.setLevel(logging.WARNING)
-    threads = cfg.train.threads
-    if threads is None and dist.is_distributed():
-        threads = dist.threads_per_process(env.available_cores())
-    env.configure_threads(threads)
+    env.configure_threads(cfg.train.threads)
     env.set_seed(cfg.train.seed)
     reset_cuda_peak()
     if prepared is None:
@@ -222,9 +219,9 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
         train_out = trainer.train(resume_from_checkpoint=last)
     finally:
         interrupt.on_train_end(args, trainer.state, trainer.control)
-    if dist.any_process(interrupt.interrupted):
+    interrupted, stopped_by_budget = dist.any_processes(interrupt.interrupted, bool(budget and budget.triggered))
+    if interrupted:
         raise KeyboardInterrupt
-    stopped_by_budget = dist.any_process(bool(budget and budget.triggered))
     train_seconds = time.perf_counter() - t_train
     history = trainer.state.log_history
 
