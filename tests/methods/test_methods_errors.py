@@ -58,7 +58,22 @@ def test_prefix_on_a_model_without_past_key_values():
                            max_position_embeddings=32)
     with pytest.raises(ModelError) as err:
         apply_method(DistilBertForSequenceClassification(cfg), MethodConfig(name="prefix"))
-    assert "distilbert cannot take a prefix" in one_line(err)
+    msg = one_line(err)
+    assert "distilbert cannot take a prefix" in msg and "transformers 5." in msg and "use lora" in msg
+
+
+def test_prefix_on_a_model_that_takes_a_cache_but_ignores_it(load_tiny):
+    """A forward that accepts `cache` and drops it would train the head alone; refused up front."""
+    model = load_tiny("bert")[0]
+
+    class IgnoresCache(type(model)):
+        def forward(self, *args, cache=None, **kwargs):  # takes the cache, uses none of it
+            return super().forward(*args, **kwargs)
+
+    model.__class__ = IgnoresCache
+    with pytest.raises(ModelError) as err:
+        apply_method(model, MethodConfig(name="prefix"))
+    assert "prefix tuning does not reach the attention of bert" in one_line(err)
 
 
 def test_prefix_hidden_size_needs_projection(load_tiny):

@@ -55,11 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     pt.add_argument("--resume", action="store_true", help="continue an interrupted pretraining run")
     pt.set_defaults(handler=cmd_pretrain)
 
-    try:
-        from textbench.cli import extra_commands
-    except ImportError:
-        return
+    from textbench.cli import env_command, extra_commands
+
     extra_commands.register(sub)
+    env_command.register(sub)
 
 
 def _run_overrides(args: argparse.Namespace) -> list[str]:

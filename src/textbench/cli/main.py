@@ -60,9 +60,11 @@ class _ArgParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from textbench.cli import commands
+    from textbench.cli.env_command import VersionAction
 
     p = _ArgParser(prog="textbench", description="Train from scratch or fine-tune? Compare both, fairly.")
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
+    p.add_argument("--version", action=VersionAction)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgParser)
     commands.register(sub)
     return p
@@ -73,17 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     if debug:
         argv = [a for a in argv if a != "--debug"]
-    from textbench.study.workers import apply_cpu_env
+    from textbench.utils.cpus import apply_cpu_env
 
     apply_cpu_env()  # a run of a parallel study keeps to its cores (before torch starts its threads)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    _quiet_libraries()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and --version end here, before any heavy import
     args.debug = debug
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    _quiet_libraries()
     try:
         return int(args.handler(args) or 0)
     except TextbenchError as e:

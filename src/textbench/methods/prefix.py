@@ -1,8 +1,11 @@
 """Prefix tuning through PEFT: trained key/value prefixes for every layer; the head trains too.
 
-The model's forward must accept ``past_key_values`` (BERT-like encoders, Llama-like
-decoders, our models with ``attention_type: mha``). A model that cannot take a
-prefix fails here, in `prefix`, with one line naming why, not mid-training.
+The model (or its backbone) must take a key/value cache: ``cache`` in transformers 5.24
+and later, ``past_key_values`` before (BERT-like encoders, Llama-like decoders, our models
+with ``attention_type: mha``). PEFT 0.21 looks only for ``past_key_values``, so for models
+that name ``cache`` the prefix is handed over here, as the filled cache object PEFT builds.
+A model that cannot take a prefix fails here, in `prefix`, with one line naming why, not
+mid-training.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import functools
 import inspect
 
 import torch
+import transformers
 from torch import nn
 
 from textbench.config.schema import MethodConfig
@@ -44,9 +48,24 @@ def _fold_before_load(model: nn.Module, adapter_name: str, is_trainable: bool) -
         fold_projection(model, adapter_name)
 
 
+CACHE_ARGUMENTS = ("cache", "past_key_values")  # transformers >= 5.24 names it `cache`
+
+
+def cache_argument(model: nn.Module) -> str | None:
+    """The keyword under which ``model`` or its backbone takes a key/value cache, if any."""
+    backbone = getattr(model, "base_model", model)  # PEFT falls back to it (e.g. BERT's `bert`)
+    for module in (model, backbone):
+        params = inspect.signature(module.forward).parameters
+        for name in CACHE_ARGUMENTS:
+            if name in params:
+                return name
+    return None
+
+
 @functools.cache
 def prefix_tuning_class(base: type) -> type:
-    """``base`` (PEFT's model class) able to reload its own checkpoints with ``prefix_projection`` on.
+    """``base`` (PEFT's model class) that hands its prefix over as ``cache`` where the model names it,
+    and reloads its own checkpoints with ``prefix_projection`` on.
 
     PEFT checkpoints hold the projected prefixes only, so ``Trainer``'s
     ``load_best_model_at_end`` (which calls ``load_adapter``) failed on the live model's
@@ -57,7 +76,26 @@ def prefix_tuning_class(base: type) -> type:
         _fold_before_load(self, adapter_name, bool(kwargs.get("is_trainable")))
         return base.load_adapter(self, model_id, adapter_name, *args, **kwargs)
 
-    return type("PrefixTuning" + base.__name__, (base,), {"load_adapter": load_adapter, "__module__": __name__})
+    def _prefix_tuning_forward(self: nn.Module, input_ids: torch.Tensor | None = None,
+                               inputs_embeds: torch.Tensor | None = None, **kwargs: object) -> object:
+        if cache_argument(self.base_model) != "cache":
+            return base._prefix_tuning_forward(self, input_ids=input_ids, inputs_embeds=inputs_embeds, **kwargs)
+        batch = (input_ids if input_ids is not None else inputs_embeds).shape[0]
+        # PEFT's get_prompt returns a DynamicCache holding every layer's prefix keys and values;
+        # the sequence classifier passes `cache` on to its backbone (its own head and loss apply).
+        return self.base_model(input_ids=input_ids, inputs_embeds=inputs_embeds, cache=self.get_prompt(batch), **kwargs)
+
+    members = {"load_adapter": load_adapter, "_prefix_tuning_forward": _prefix_tuning_forward, "__module__": __name__}
+    return type("PrefixTuning" + base.__name__, (base,), members)
+
+
+def with_prefix_forward(peft_model: nn.Module) -> nn.Module:
+    """A reloaded PEFT model, with textbench's prefix hand-over if it is a prefix-tuning model."""
+    from peft import PeftType
+
+    if peft_model.active_peft_config.peft_type == PeftType.PREFIX_TUNING:
+        peft_model.__class__ = prefix_tuning_class(type(peft_model))
+    return peft_model
 
 
 def _check_can_take_prefix(model: nn.Module) -> None:
@@ -68,28 +106,35 @@ def _check_can_take_prefix(model: nn.Module) -> None:
         )
     if getattr(config, "is_encoder_decoder", False):
         raise ModelError(f"method.name: prefix tuning of encoder-decoder models ({model_type(model)}) is not supported")
-    backbone = getattr(model, "base_model", model)  # PEFT falls back to it (e.g. BERT's `bert`)
-    if not any("past_key_values" in inspect.signature(m.forward).parameters for m in (model, backbone)):
+    if cache_argument(model) is None:
         raise ModelError(
-            f"method.name: {model_type(model)} cannot take a prefix (its forward has no past_key_values);"
-            " use lora instead"
+            f"method.name: {model_type(model)} cannot take a prefix (transformers {transformers.__version__}:"
+            " its forward takes neither `cache` nor `past_key_values`); use lora instead"
         )
 
 
 def _dry_run(peft_model: nn.Module) -> None:
-    """One tiny forward pass so an incompatible model fails now with a clear message."""
+    """One tiny forward pass so an incompatible model fails now with a clear message.
+
+    The (random) prefix must change the logits: a model that accepts the cache argument but
+    ignores it would otherwise train only its head, silently.
+    """
     was_training = peft_model.training
     peft_model.eval()
     device = next(peft_model.parameters()).device
     ids = torch.ones(1, 2, dtype=torch.long, device=device)
+    name = f"{model_type(peft_model.base_model)} (transformers {transformers.__version__})"
     try:
         with torch.no_grad():
-            peft_model(input_ids=ids, attention_mask=torch.ones_like(ids))
+            with_prefix = peft_model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+            without = peft_model.base_model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
     except Exception as e:  # noqa: BLE001 - any failure means the model cannot take a prefix
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ModelError(f"method.name: prefix tuning does not work with {model_type(peft_model.base_model)}: {first}") from None
+        raise ModelError(f"method.name: prefix tuning does not work with {name}: {first}; use lora instead") from None
     finally:
         peft_model.train(was_training)
+    if torch.allclose(with_prefix, without):
+        raise ModelError(f"method.name: prefix tuning does not reach the attention of {name}; use lora instead")
 
 
 @METHODS.register("prefix")
@@ -119,6 +164,6 @@ def prefix(model: nn.Module, cfg: MethodConfig) -> nn.Module:
     except (ValueError, TypeError, AttributeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelError(f"method.name: prefix tuning does not work with {model_type(model)}: {first}") from None
-    _dry_run(peft_model)
     peft_model.__class__ = prefix_tuning_class(type(peft_model))
+    _dry_run(peft_model)
     return peft_model

@@ -28,6 +28,7 @@ from torch import nn
 
 from textbench.config.schema import MethodConfig
 from textbench.errors import ModelError
+from textbench.methods.prefix import with_prefix_forward
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def load_adapter_model(model_dir: Path) -> Any:
     if not info_file.is_file() or not (model_dir / "config.json").is_file():
         from peft import AutoPeftModelForSequenceClassification  # an adapter saved elsewhere
 
-        return AutoPeftModelForSequenceClassification.from_pretrained(model_dir)
+        return with_prefix_forward(AutoPeftModelForSequenceClassification.from_pretrained(model_dir))
     info = json.loads(info_file.read_text(encoding="utf-8"))
     config = AutoConfig.from_pretrained(model_dir)
     path = info.get("base_model")
@@ -169,7 +170,7 @@ def load_adapter_model(model_dir: Path) -> Any:
                 f"{model_dir / info['base_extra']}: weights the base model does not have:"
                 f" {', '.join(missing_unexpected.unexpected_keys[:5])}"
             )
-    model = PeftModel.from_pretrained(base, model_dir)
+    model = with_prefix_forward(PeftModel.from_pretrained(base, model_dir))
     model.eval()
     return model
 

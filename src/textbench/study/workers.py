@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from textbench.utils.cpus import CPUS_ENV, apply_cpu_env  # noqa: F401  (re-exported)
+
 CLAIMS = ".claims"
-CPUS_ENV = "TEXTBENCH_CPUS"  # read by the CLI at start-up: the cores a run of a parallel study may use
 
 
 class Claim:
@@ -117,14 +118,3 @@ def _visible_gpus() -> list[str]:
         return [str(i) for i in range(torch.cuda.device_count())]
     except Exception:  # pragma: no cover - no torch/CUDA
         return []
-
-
-def apply_cpu_env() -> None:
-    """In a child started by a parallel study: keep to the cores of its slot."""
-    spec = os.environ.get(CPUS_ENV)
-    if not spec or not hasattr(os, "sched_setaffinity"):
-        return
-    try:
-        os.sched_setaffinity(0, {int(c) for c in spec.split(",") if c.strip()})
-    except (ValueError, OSError):
-        pass

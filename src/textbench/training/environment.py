@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from textbench.utils.versions import library_versions  # noqa: F401  (re-exported for run manifests)
+
 
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and torch (CPU and CUDA)."""
@@ -64,19 +66,6 @@ def use_bf16(precision: str) -> bool:
     if precision == "fp32":
         return False
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-
-
-def library_versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": platform.python_version()}
-    for name in ("textbench", "torch", "transformers", "datasets", "tokenizers", "peft", "accelerate",
-                 "scikit-learn", "numpy"):
-        try:
-            out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
-    return out
 
 
 def git_commit(path: Path | None = None) -> str | None:

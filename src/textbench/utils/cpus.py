@@ -1,0 +1,18 @@
+"""The cores a run of a parallel study may use (read by the CLI before torch starts its threads)."""
+
+from __future__ import annotations
+
+import os
+
+CPUS_ENV = "TEXTBENCH_CPUS"  # comma-separated core ids, set by the study for each of its runs
+
+
+def apply_cpu_env() -> None:
+    """In a child started by a parallel study: keep to the cores of its slot."""
+    spec = os.environ.get(CPUS_ENV)
+    if not spec or not hasattr(os, "sched_setaffinity"):
+        return
+    try:
+        os.sched_setaffinity(0, {int(c) for c in spec.split(",") if c.strip()})
+    except (ValueError, OSError):
+        pass
