@@ -176,7 +176,7 @@ def test_subprocess_exit_code_and_no_traceback(tmp_path):
 
 # --- storage: a full disk, a read-only file system, an output folder that cannot be made ---------
 # The tests run as root in CI containers, where chmod does not stop writes; the faults are real
-# OSErrors raised from the write paths instead (textbench/training/faults.py), plus a real
+# OSErrors raised from the write paths instead (tests/helpers/faults.py), plus a real
 # size-limited tmpfs where mounting is allowed.
 
 def tiny_run_cfg(tmp_path: Path, tiny_csv: Path, tiny_bert_dir: Path, epochs: int = 3) -> Path:
@@ -223,7 +223,11 @@ def test_disk_full_while_saving_a_checkpoint_keeps_the_finished_ones_and_resumes
 
 
 def test_read_only_file_system_under_the_run_folder(tmp_path, tiny_csv, tiny_bert_dir, capsys, monkeypatch):
-    monkeypatch.setenv("TEXTBENCH_TEST_FAULT", "erofs:config.yaml")  # the first file of a new run
+    import tempfile
+
+    from helpers.faults import failing_mkstemp
+
+    monkeypatch.setattr(tempfile, "mkstemp", failing_mkstemp("erofs", "config.yaml"))  # the first file of a new run
     cfg = tiny_run_cfg(tmp_path, tiny_csv, tiny_bert_dir)
     code, err = run_cli(train_args(tmp_path, cfg, "--name", "ro"), capsys)
     assert_clean_failure(code, err, tmp_path, "cannot write", "ro/config.yaml", "read-only file system (EROFS)",

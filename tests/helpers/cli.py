@@ -26,11 +26,10 @@ def tiny_run_config(path: Path, tiny_csv: Path, tiny_bert_dir: Path, *, epochs: 
     return path
 
 
+FAULTY = Path(__file__).resolve().parent / "faulty_textbench.py"
+
+
 def textbench(args: list[str], fault: str | None = None) -> subprocess.CompletedProcess:
-    """``python -m textbench ARGS``, with ``TEXTBENCH_TEST_FAULT`` set only when ``fault`` is given."""
-    env = dict(os.environ)
-    env.pop("TEXTBENCH_TEST_FAULT", None)
-    if fault:
-        env["TEXTBENCH_TEST_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "textbench", *args], capture_output=True, text=True,
-                          timeout=300, env=env)
+    """``python -m textbench ARGS``; with ``fault``, the CLI in a process patched by helpers/faults.py."""
+    cmd = [sys.executable, str(FAULTY), fault] if fault else [sys.executable, "-m", "textbench"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, env=dict(os.environ))

@@ -55,7 +55,6 @@ def has_checkpoint(run: Path) -> bool:
 
 def env() -> dict[str, str]:
     e = dict(os.environ)
-    e.pop("TEXTBENCH_TEST_FAULT", None)
     return e
 
 

@@ -27,7 +27,6 @@ def lora_cfg(tmp_path: Path, tiny_csv: Path, tiny_bert_dir: Path) -> Path:
 
 def train(cfg: Path, out: Path, name: str, *extra: str) -> Path:
     env = dict(os.environ)
-    env.pop("TEXTBENCH_TEST_FAULT", None)
     proc = subprocess.run(
         [sys.executable, "-m", "textbench", "train", str(cfg), "--output-dir", str(out), "--name", name, *extra],
         capture_output=True, text=True, timeout=300, env=env,

@@ -31,7 +31,6 @@ from textbench.training import environment as env
 from textbench.training.artifacts import best_eval, write_metrics_csv, write_predictions_csv
 from textbench.training.build import build_model
 from textbench.training.checkpoints import last_complete_checkpoint
-from textbench.training.faults import fault_callbacks
 from textbench.training.callbacks import (
     DistributedStopSyncCallback,
     GracefulInterruptCallback,
@@ -180,7 +179,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     if cfg.method.name in ("linear_probe", "freeze") and not quiet:
         log.info("frozen cache: %s", cache.detail)
     interrupt = GracefulInterruptCallback()
-    callbacks: list[Any] = [NonFiniteLossCallback(), interrupt, *fault_callbacks()]
+    callbacks: list[Any] = [NonFiniteLossCallback(), interrupt]
     budget = None
     if cfg.train.max_minutes:
         budget = TimeBudgetCallback(max(cfg.train.max_minutes - cache.seconds / 60, 0.0))  # the cache counts

@@ -20,10 +20,6 @@ def _umask() -> int:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` so a reader never sees a half-written file."""
     path = Path(path)
-    if os.environ.get("TEXTBENCH_TEST_FAULT"):  # tests: a full or read-only disk (training/faults.py)
-        from textbench.training.faults import check_write
-
-        check_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

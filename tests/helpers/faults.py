@@ -1,6 +1,10 @@
-"""Fault injection for the kill and storage tests (active only when TEXTBENCH_TEST_FAULT is set).
+"""Fault injection for the kill and storage tests, installed from outside textbench's code.
 
-``TEXTBENCH_TEST_FAULT=step:N`` kills the process (SIGKILL) after optimiser step N,
+`install` patches a process: a Trainer callback for the step/eval/save faults, and the
+temporary-file creation of textbench's atomic writes for the file-name storage faults.
+`tests/helpers/faulty_textbench.py SPEC ARGS` runs the CLI in such a process.
+
+``step:N`` kills the process (SIGKILL) after optimiser step N,
 ``eval:N`` at the N-th evaluation, ``save:N`` in the middle of writing the N-th
 checkpoint (its trainer state and weights are cut short first, as a kill during
 the write would leave them), ``sigint:N`` sends SIGINT after step N.
@@ -12,19 +16,22 @@ Storage faults raise the ``OSError`` a full or read-only disk gives:
   leaves them, and the error names the weights file;
 - ``enospc:NAME`` (also ``edquot:NAME``, ``erofs:NAME``): the atomic write of the run
   file called NAME (``config.yaml``, ``manifest.json``, ``test_metrics.json``, ...) fails
-  (see :func:`check_write`, called by ``textbench.utils.io.write_text_atomic``).
+  (``textbench.utils.io.write_text_atomic`` creates ``.NAME.*.tmp`` first, as a real disk
+  would refuse).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
+import tempfile
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from transformers import TrainerCallback
 
-ENV = "TEXTBENCH_TEST_FAULT"
 STORAGE_FAULTS = {"enospc": errno.ENOSPC, "edquot": errno.EDQUOT, "erofs": errno.EROFS}
 
 
@@ -40,11 +47,15 @@ def _cut_short(ckpt: Path) -> None:
             f.write_bytes(data[: len(data) // 2])
 
 
-def check_write(path: str | Path) -> None:
-    """Raise the injected storage error when ``path`` is the file named by the fault spec."""
-    kind, _, arg = os.environ.get(ENV, "").partition(":")
-    if kind in STORAGE_FAULTS and arg and not arg.isdigit() and Path(path).name == arg:
-        raise storage_fault(STORAGE_FAULTS[kind], path)
+def failing_mkstemp(kind: str, name: str, mkstemp: Callable[..., Any] = tempfile.mkstemp) -> Callable[..., Any]:
+    """``tempfile.mkstemp`` that fails as a full or read-only disk would for the atomic write of ``name``."""
+
+    def fake(*args: Any, prefix: str | None = None, dir: Any = None, **kwargs: Any) -> Any:
+        if prefix == f".{name}.":
+            raise storage_fault(STORAGE_FAULTS[kind], Path(dir or ".") / name)
+        return mkstemp(*args, prefix=prefix, dir=dir, **kwargs)
+
+    return fake
 
 
 class FaultInjectionCallback(TrainerCallback):
@@ -78,6 +89,28 @@ class FaultInjectionCallback(TrainerCallback):
             raise storage_fault(STORAGE_FAULTS[self.kind], ckpt / "model.safetensors")
 
 
-def fault_callbacks() -> list[TrainerCallback]:
-    spec = os.environ.get(ENV)
-    return [FaultInjectionCallback(spec)] if spec else []
+@contextlib.contextmanager
+def injected(spec: str) -> Iterator[None]:
+    """Patch this process, while inside, so the fault named by ``spec`` happens."""
+    from textbench.training.trainer import TextbenchTrainer
+
+    kind, _, arg = spec.partition(":")
+    if kind in STORAGE_FAULTS and arg and not arg.isdigit():
+        mkstemp = tempfile.mkstemp
+        tempfile.mkstemp = failing_mkstemp(kind, arg, mkstemp)
+        try:
+            yield
+        finally:
+            tempfile.mkstemp = mkstemp
+        return
+    init = TextbenchTrainer.__init__
+
+    def with_fault(self: TextbenchTrainer, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.add_callback(FaultInjectionCallback(spec))
+
+    TextbenchTrainer.__init__ = with_fault
+    try:
+        yield
+    finally:
+        TextbenchTrainer.__init__ = init
