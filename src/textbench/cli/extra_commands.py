@@ -55,7 +55,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from textbench.report import build_report
+    from textbench.study.stale import stale_runs
 
-    html = build_report(Path(args.study_dir))
+    html = build_report(Path(args.study_dir), notes=stale_runs(args.study_dir))
     print(f"report: {html} and {html.with_name('report.md')}")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from textbench.report import figures as figs
 from textbench.report.analysis import (
@@ -21,7 +21,7 @@ from textbench.report.analysis import (
     summarize_arm,
 )
 from textbench.report.attention_note import study_note
-from textbench.report.collect import QUALITY, StudyData, load_study_dir, stale_runs
+from textbench.report.collect import QUALITY, StudyData, load_study_dir
 from textbench.report.document import Block, Bullets, Heading, Image, Para, Table, render_html, render_markdown
 from textbench.report.format import DASH, METRIC_NAMES, fmt_count, fmt_num, fmt_p, fmt_q, fmt_seconds
 from textbench.report.significance import EXACT_BELOW
@@ -61,7 +61,7 @@ def _intro(sd: StudyData, summaries: list[ArmSummary]) -> list[Block]:
     return blocks
 
 
-def _setup(sd: StudyData, summaries: list[ArmSummary]) -> list[Block]:
+def _setup(sd: StudyData, summaries: list[ArmSummary], extra_notes: Sequence[str] = ()) -> list[Block]:
     blocks: list[Block] = [Heading("Setup")]
     rows = []
     for s in summaries:
@@ -77,7 +77,7 @@ def _setup(sd: StudyData, summaries: list[ArmSummary]) -> list[Block]:
                         numeric_from=4))
     blocks.append(Para("Every arm uses the same cleaned data, the same validation and test splits and the same"
                        " seeds; the settings of each arm are in `study.yaml` and each run's `config.yaml`."))
-    notes = _budget_notes(sd) + list(sd.notes) + _run_notes(sd)
+    notes = _budget_notes(sd) + list(sd.notes) + _run_notes(sd) + list(extra_notes)
     if notes:
         blocks += [Para("**Notes**"), Bullets(notes)]
     env = _environment(sd)
@@ -120,7 +120,6 @@ def _run_notes(sd: StudyData) -> list[str]:
             why = f" ({'; '.join(a.failed)})" if a.failed else ""
             notes.append(f"`{a.name}`: no complete run for seed(s) {', '.join(map(str, a.missing))}{why};"
                          " its row uses the complete seeds only.")
-    notes += stale_runs(sd.dir)
     return notes
 
 
@@ -340,8 +339,11 @@ def _plots(sd: StudyData, summaries: list[ArmSummary], label_names: list[str], o
     return blocks
 
 
-def build_report(study_dir: str | Path) -> Path:
-    """Write report.md, report.html and figures/ for the study folder; returns report.html's path."""
+def build_report(study_dir: str | Path, notes: Sequence[str] = ()) -> Path:
+    """Write report.md, report.html and figures/ for the study folder; returns report.html's path.
+
+    ``notes`` are added to the run notes (the study passes its stale runs, see study/stale.py).
+    """
     out = Path(study_dir)
     sd = load_study_dir(out)
     metric = sd.report.get("metric", "macro_f1")
@@ -353,7 +355,7 @@ def build_report(study_dir: str | Path) -> Path:
 
     blocks: list[Block] = _intro(sd, summaries)
     blocks += [Heading("Summary"), Bullets(summary_lines(summaries, sig, len(label_names)))]
-    blocks += _setup(sd, summaries)
+    blocks += _setup(sd, summaries, notes)
     blocks += _data_section(sd, label_names, out)
     blocks += _results(summaries, sd)
     attention = study_note([a.settings for a in sd.arms])  # arms that differ in attention kind

@@ -362,7 +362,7 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     """
     from tqdm.auto import tqdm
 
-    from textbench.report.collect import stale_runs
+    from textbench.study.stale import stale_runs
     from textbench.training import distributed as dist
 
     if dist.is_distributed():
@@ -427,7 +427,7 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
         from textbench.report import build_report
 
         with setup_lock(study.dir):
-            result.report = build_report(study.dir)
+            result.report = build_report(study.dir, notes=stale_runs(study.dir))
     failed = [o for o in result.outcomes if o.status == "failed"]
     if failed:
         listing = "; ".join(f"{o.run.key}: {o.message}" for o in failed[:5])
