@@ -12,4 +12,5 @@ Not part of the installed package (``src/textbench`` is) and not a test folder (
   reads ``result["verdict"]`` when present.
 """
 
-REGISTRY = ("frozen_cache", "finetune_speed", "scratch_step", "attention_scaling", "inference", "data_scaling")
+REGISTRY = ("frozen_cache", "finetune_speed", "scratch_step", "attention_scaling", "inference", "data_scaling",
+            "startup")

@@ -60,7 +60,7 @@ def run(quick: bool) -> dict[str, Any]:
 
     from textbench.config import load_run_config
     from textbench.data import prepare_data
-    from textbench.training.runner import train_run
+    from textbench.runs.finetune import train_run
 
     hf_logging.set_verbosity_error()
     logging.getLogger("textbench").setLevel(logging.WARNING)

@@ -110,7 +110,7 @@ def run_textbench(quick: bool, epochs: float) -> dict:
 
     import torch
 
-    from textbench.training.runner import train_run
+    from textbench.runs.finetune import train_run
 
     logging.getLogger("textbench").setLevel(logging.WARNING)
     start = time.perf_counter()

@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 
 from textbench.config import load_run_config
 from textbench.data import prepare_data
-from textbench.training.runner import train_run
+from textbench.runs.finetune import train_run
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"linear_probe": ROOT / "configs" / "minilm-probe.yaml", "freeze": ROOT / "configs" / "minilm-freeze.yaml"}

@@ -45,7 +45,7 @@ TARGET = 2.0
 def _train_model(out: Path, quick: bool) -> tuple[Path, str, str]:
     """A linear-probe MiniLM run (cached features: cheap); returns (run folder, data source, note)."""
     from textbench.config import load_run_config
-    from textbench.training.runner import train_run
+    from textbench.runs.finetune import train_run
 
     if EMOTION.is_dir():
         source, note = str(EMOTION), "emotion test set (../shared/datasets/emotion)"

@@ -166,7 +166,7 @@ def profile_shares(step, steps: int) -> dict:
 
 
 def run(quick: bool, threads: int | None = None) -> dict:
-    from textbench.training.environment import configure_threads
+    from textbench.runtime.environment import configure_threads
 
     threads = configure_threads(threads)
     torch.manual_seed(0)

@@ -102,7 +102,7 @@ def _corrupt_model(path: Path) -> Path:
     """A tiny BERT with the MiniLM tokenizer whose weights file is cut short."""
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from textbench.models_builtin import resolve_model_path
+    from textbench.models.builtin import resolve_model_path
 
     tok = AutoTokenizer.from_pretrained(resolve_model_path("builtin:minilm-l6"))
     cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
@@ -115,7 +115,7 @@ def _corrupt_model(path: Path) -> Path:
 
 
 def _minilm() -> str:
-    from textbench.models_builtin import resolve_model_path
+    from textbench.models.builtin import resolve_model_path
 
     return str(resolve_model_path("builtin:minilm-l6"))
 

@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tests: {summary[-1] if summary else 'no summary (exit ' + str(tests.returncode) + ')'}")
     for kind, test in failed:
         print(f"  {kind.lower()}: {test}")
+    if tests.returncode != 0 and not failed or not summary:
+        print("last lines of pytest's output:\n" + "\n".join(tests.stdout.strip().splitlines()[-15:]))
     print(f"drift check took {time.monotonic() - start:.0f} s")
     return 0 if tests.returncode == 0 else 1
 

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import yaml
 
-from textbench.baselines import BaselineConfig, BaselineRunConfig, load_baseline_config, make_baseline, run_baseline
-from textbench.baselines.__main__ import main as baselines_main
+from textbench.baselines import BaselineConfig, BaselineRunConfig, load_baseline_config, make_baseline
+from textbench.cli import main as textbench_main
+from textbench.runs.baseline import run_baseline
 from textbench.config.loader import from_dict
 from textbench.data import DataConfig, prepare_data
 from textbench.errors import ConfigError
-from textbench.training.artifacts import read_predictions_csv
+from textbench.runs.artifacts import read_predictions_csv
 from textbench.utils.io import read_json
 
 COST_KEYS = {"parameters", "train_seconds", "seconds_per_epoch", "epochs_completed", "best_epoch", "peak_rss_mb",
@@ -67,4 +68,4 @@ def test_bad_baseline_configs(tmp_path):
     path.write_text(yaml.safe_dump({"baseline": {"name": "svm"}}))
     with pytest.raises(ConfigError, match="svm"):
         load_baseline_config(path)
-    assert baselines_main([str(path)]) == 2
+    assert textbench_main(["baseline", str(path)]) == 2

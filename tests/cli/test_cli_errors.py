@@ -195,7 +195,7 @@ def test_disk_full_while_saving_a_checkpoint_keeps_the_finished_ones_and_resumes
                                                                                 tiny_bert_dir):
     import json
 
-    from textbench.training.checkpoints import last_complete_checkpoint
+    from textbench.runs.checkpoints import last_complete_checkpoint
 
     cfg = tiny_run_cfg(tmp_path, tiny_csv, tiny_bert_dir)
     straight = textbench(["train", str(cfg), "--output-dir", str(tmp_path / "runs"), "--name", "straight"])

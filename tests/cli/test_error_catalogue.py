@@ -31,7 +31,7 @@ def test_catalogue_cases(tmp_path):
     assert not runs.exists() or not any(runs.iterdir())
 
     # disk full: the run is kept, failed, with the first epoch's checkpoint complete; --resume finishes it
-    from textbench.training.checkpoints import last_complete_checkpoint
+    from textbench.runs.checkpoints import last_complete_checkpoint
 
     (kept,) = (tmp_path / mod.KEPT).iterdir()
     assert json.loads((kept / "manifest.json").read_text())["status"] == "failed"

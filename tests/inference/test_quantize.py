@@ -13,7 +13,7 @@ from textbench.config import load_run_config
 from textbench.errors import ConfigError
 from textbench.inference import Predictor
 from textbench.inference.quantize import quantize_dynamic_int8
-from textbench.training.runner import train_run
+from textbench.runs.finetune import train_run
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from textbench import models_builtin as mb
+from textbench.models import builtin as mb
 from textbench.errors import ModelError
 
 

@@ -27,7 +27,7 @@ from textbench.errors import RunError
 from textbench.inference import Predictor
 from textbench.methods import apply_method, caching
 from textbench.methods.caching import build_frozen_cache
-from textbench.training.runner import train_run
+from textbench.runs.finetune import train_run
 
 DROPOUT_KEYS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "attention_dropout", "classifier_dropout")
 NO_DROPOUT_SCRATCH = [

@@ -10,7 +10,7 @@ import pytest
 from textbench.config import load_run_config
 from textbench.data import prepare_data
 from textbench.inference import Predictor
-from textbench.training.runner import train_run
+from textbench.runs.finetune import train_run
 
 RUNS = [
     ("llama", ["method.name=lora", "method.r=4"]),

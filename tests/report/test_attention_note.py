@@ -9,7 +9,7 @@ import numpy as np
 from textbench.evaluation.metrics import full_report
 from textbench.report import build_report
 from textbench.report import attention_note
-from textbench.training.artifacts import write_predictions_csv
+from textbench.runs.artifacts import write_predictions_csv
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 NAMES = ["neg", "neu", "pos"]

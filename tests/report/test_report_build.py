@@ -10,7 +10,7 @@ import pytest
 from textbench.evaluation.metrics import full_report
 from textbench.report import build_report
 from textbench.report.browser_check import check_html, find_chromium
-from textbench.training.artifacts import write_predictions_csv
+from textbench.runs.artifacts import write_predictions_csv
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 NAMES = ["neg", "neu", "pos"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from textbench.config import load_run_config
-from textbench.training.runner import train_run
+from textbench.runs.finetune import train_run
 
 
 def _first_loss(tmp_path, tiny_csv, tiny_bert_dir, name: str, batch: int, accum: int) -> float:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-import textbench
 from textbench.cli import main
 from textbench.utils.versions import LOCK_NAME, canonical, compare_with_lock, read_lock, same_version
 
@@ -74,14 +71,3 @@ def test_env_command_reports_versions_and_lock(tmp_path, capsys):
 def test_env_command_missing_lock_is_a_one_line_error(tmp_path, capsys):
     assert main(["env", "--lock", str(tmp_path / "nope.txt")]) == 2
     assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'nope.txt'}: lock file not found"
-
-
-def test_help_and_version_do_not_import_torch():
-    code = ("import sys\nfrom textbench.cli import main\n"
-            "for argv in (['--help'], ['--version'], ['study', '--help'], ['train', '--help']):\n"
-            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
-            "heavy = [m for m in ('torch', 'transformers', 'datasets') if m in sys.modules]\n"
-            "assert not heavy, heavy\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert f"textbench {textbench.__version__}" in done.stdout

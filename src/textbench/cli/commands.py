@@ -55,6 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     pt.add_argument("--resume", action="store_true", help="continue an interrupted pretraining run")
     pt.set_defaults(handler=cmd_pretrain)
 
+    b = sub.add_parser("baseline", help="one baseline run from a baseline run config (what a study starts)",
+                       description="Run a classic baseline into a run folder. Example:"
+                       " textbench baseline studies/quickstart/configs/tfidf/seed-42.yaml")
+    b.add_argument("config", help="baseline run config YAML (sections baseline, data, seed, output)")
+    b.add_argument("--resume", action="store_true", help="restart an unfinished run folder")
+    b.set_defaults(handler=cmd_baseline)
+
     from textbench.cli import env_command, extra_commands
 
     extra_commands.register(sub)
@@ -72,16 +79,17 @@ def _run_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def is_main_process() -> bool:
-    from textbench.training.distributed import is_main
+    from textbench.runtime.distributed import is_main
 
     return is_main()
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from textbench.config import load_run_config
-    from textbench.training.runner import train_run
 
-    cfg = load_run_config(args.config, _run_overrides(args))
+    cfg = load_run_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
+    from textbench.runs.finetune import train_run
+
     result = train_run(cfg, resume=args.resume)
     if not is_main_process():  # under torchrun/accelerate launch the main process reports
         return 0
@@ -95,9 +103,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
     from textbench.pretraining import load_pretrain_config
-    from textbench.pretraining.runner import pretrain_run
 
-    cfg = load_pretrain_config(args.config, _run_overrides(args))
+    cfg = load_pretrain_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
+    from textbench.runs.pretrain import pretrain_run
+
     res = pretrain_run(cfg, resume=args.resume)
     if not is_main_process():
         return 0
@@ -133,7 +142,7 @@ def _inspect_target(args: argparse.Namespace):
 
 def cmd_data_inspect(args: argparse.Namespace) -> int:
     from textbench.data import compute_stats, format_stats, plot_class_balance, plot_lengths, prepare_data
-    from textbench.models_builtin import resolve_model_path
+    from textbench.models.builtin import resolve_model_path
     from textbench.tokenization import load_tokenizer
     from textbench.utils.io import write_json_atomic
 
@@ -176,4 +185,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
+    return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from textbench.baselines import load_baseline_config
+
+    cfg = load_baseline_config(args.config)  # a bad config is reported before the heavier imports
+    from textbench.runs.baseline import run_baseline
+
+    result = run_baseline(cfg, resume=args.resume)
+    m = result.test_metrics
+    print(f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
+          f" train {m['cost']['train_seconds']:.1f}s")
     return 0

@@ -24,22 +24,23 @@ _AFTER_STORAGE_ERROR = {
 
 
 def _quiet_libraries() -> None:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    """Quiet transformers/datasets: by environment for a later import (no heavy import here), and
+    directly where they are imported already (the CLI called in-process)."""
+    for key, value in (("TOKENIZERS_PARALLELISM", "false"), ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"),
+                       ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
+                       ("DATASETS_VERBOSITY", "error")):
+        os.environ.setdefault(key, value)
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-    try:
-        import datasets
-        import transformers
-
+    transformers, datasets = sys.modules.get("transformers"), sys.modules.get("datasets")
+    if transformers is not None:
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
+    if datasets is not None:
         datasets.logging.set_verbosity_error()
         datasets.disable_progress_bars()
-    except ImportError:  # pragma: no cover
-        pass
 
 
 def _close_progress_bars() -> None:
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     if debug:
         argv = [a for a in argv if a != "--debug"]
-    from textbench.utils.cpus import apply_cpu_env
+    from textbench.runtime.cpus import apply_cpu_env
 
     apply_cpu_env()  # a run of a parallel study keeps to its cores (before torch starts its threads)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

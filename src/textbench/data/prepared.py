@@ -44,9 +44,9 @@ class PreparedData:
 
     def split_hash(self, split: str) -> str:
         """sha256 over the split's (label name, text) rows in order; stable across runs."""
-        ds = self.splits[split]
+        rows = self.splits[split][:]  # one batched read (iterating a column reads row by row)
         h = hashlib.sha256()
-        for text, label in zip(ds["text"], ds["label"]):
+        for text, label in zip(rows["text"], rows["label"]):
             h.update(self.label_names[label].encode("utf-8"))
             h.update(b"\x1f")
             h.update(text.encode("utf-8"))
@@ -55,7 +55,7 @@ class PreparedData:
 
     def class_counts(self, split: str) -> dict[str, int]:
         """Rows per class name in `split`, in class order."""
-        counts = Counter(self.splits[split]["label"])
+        counts = Counter(self.splits[split][:]["label"])
         return {name: counts.get(i, 0) for i, name in enumerate(self.label_names)}
 
     def summary(self) -> dict[str, Any]:

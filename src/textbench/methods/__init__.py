@@ -6,7 +6,7 @@ total / trainable / backbone / head / adapter; ``save_trained_model`` and
 """
 
 from textbench.methods import lora, prefix, probe, selective  # noqa: F401  (register the methods)
-from textbench.methods.accounting import count_parameters
+from textbench.models.params import count_parameters
 from textbench.methods.registry import METHODS, apply_method
 from textbench.methods.saving import load_adapter_model, load_trained_model, save_trained_model
 

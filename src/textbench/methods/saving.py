@@ -98,7 +98,7 @@ def _load_base(path: str | None, config: Any) -> nn.Module:
 
 def _base_source(peft_model: Any) -> tuple[str | None, str | None]:
     """(a loadable local base path or None, its builtin name or None)."""
-    from textbench.models_builtin import builtin_name_for_path
+    from textbench.models.builtin import builtin_name_for_path
 
     path = peft_model.active_peft_config.base_model_name_or_path or None
     if path is None or not Path(path).is_dir():
@@ -153,7 +153,7 @@ def load_adapter_model(model_dir: Path) -> Any:
     config = AutoConfig.from_pretrained(model_dir)
     path = info.get("base_model")
     if info.get("builtin"):
-        from textbench.models_builtin import resolve_model_path
+        from textbench.models.builtin import resolve_model_path
 
         path = resolve_model_path("builtin:" + info["builtin"])
     elif path is not None and not Path(path).is_dir():

@@ -193,3 +193,14 @@ def _positive_float(cfg: TextbenchConfig, name: str) -> None:
     value = getattr(cfg, name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ConfigError(f"{name} must be a positive number, got {value!r}")
+
+
+NOT_SETTABLE = ("num_labels", "id2label", "label2id", "vocab_size")  # textbench sets these from data/tokenizer
+
+
+def check_architecture_keys(architecture: dict[str, Any], where: str = "model.architecture") -> None:
+    """Refuse keys that TextbenchConfig does not have, or that textbench sets itself."""
+    known = set(TextbenchConfig().to_dict())
+    for key in architecture:
+        if key not in known or key in NOT_SETTABLE:
+            raise ConfigError(f"{where}.{key}: unknown or not settable here; see TextbenchConfig for the settings")

@@ -124,16 +124,16 @@ def _run_notes(sd: StudyData) -> list[str]:
 
 
 def _environment(sd: StudyData) -> str:
-    for a in sd.arms:
-        for r in a.runs:
-            m = r.manifest
-            if m.get("machine"):
-                v = m.get("versions") or {}
-                dev = m["machine"].get("device", "?")
-                libs = ", ".join(f"{k} {v[k]}" for k in ("textbench", "torch", "transformers", "scikit-learn") if k in v)
-                return (f"Ran on `{dev}` ({m['machine'].get('cpu_count', '?')} CPU cores); {libs}."
-                        " Costs are measured per run in its own process.")
-    return ""
+    manifests = [r.manifest for a in sd.arms for r in a.runs if r.manifest.get("machine")]
+    manifests.sort(key=lambda m: "torch_threads" not in m["machine"])  # a torch run says more about the device
+    if not manifests:
+        return ""
+    m = manifests[0]
+    v = m.get("versions") or {}
+    dev = m["machine"].get("device", "?")
+    libs = ", ".join(f"{k} {v[k]}" for k in ("textbench", "torch", "transformers", "scikit-learn") if k in v)
+    return (f"Ran on `{dev}` ({m['machine'].get('cpu_count', '?')} CPU cores); {libs}."
+            " Costs are measured per run in its own process.")
 
 
 def _data_section(sd: StudyData, label_names: list[str], out: Path) -> list[Block]:

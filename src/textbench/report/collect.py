@@ -51,7 +51,7 @@ class RunData:
 
     @cached_property
     def predictions(self) -> tuple[np.ndarray, np.ndarray] | None:
-        from textbench.training.artifacts import read_predictions_csv
+        from textbench.runs.artifacts import read_predictions_csv
 
         path = self.dir / "test_predictions.csv"
         if not path.is_file():

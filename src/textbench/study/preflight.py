@@ -8,7 +8,6 @@ every distinct data section prepares. Returns notes for the report (e.g. a
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from typing import Any
@@ -17,15 +16,8 @@ from textbench.errors import ConfigError, TextbenchError
 from textbench.study.plan import Study
 
 
-def pretraining_available() -> bool:
-    try:
-        return importlib.util.find_spec("textbench.pretraining") is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def _check_model(arm_name: str, settings: dict[str, Any]) -> None:
-    from textbench.models_builtin import BUILTIN_MODELS
+    from textbench.models.builtin import BUILTIN_MODELS
 
     model = settings["model"]
     where = f"arm {arm_name!r}: model.name_or_path"
@@ -42,16 +34,11 @@ def _check_model(arm_name: str, settings: dict[str, Any]) -> None:
     if tok and tok.startswith(("/", ".", "~")) and not os.path.exists(os.path.expanduser(tok)):
         raise ConfigError(f"arm {arm_name!r}: tokenizer.name_or_path: folder not found: {tok}")
     if model["kind"] == "scratch" and not model.get("from_pretraining_run"):
-        try:
-            from textbench.models import TextbenchConfig, TextbenchForSequenceClassification  # noqa: F401
-        except ImportError:
-            raise ConfigError(f"arm {arm_name!r}: model.kind scratch: the from-scratch model family"
-                              " (textbench.models) is not available in this install") from None
+        from textbench.models import TextbenchConfig
+        from textbench.models.configuration import check_architecture_keys
+
         arch = dict(model.get("architecture") or {})
-        known = set(TextbenchConfig().to_dict())
-        for key in arch:
-            if key not in known or key in ("num_labels", "id2label", "label2id", "vocab_size"):
-                raise ConfigError(f"arm {arm_name!r}: model.architecture.{key}: unknown or not settable here")
+        check_architecture_keys(arch, f"arm {arm_name!r}: model.architecture")
         try:
             TextbenchConfig(**arch)
         except TextbenchError as e:
@@ -81,11 +68,6 @@ def preflight(study: Study) -> tuple[list[str], Any]:
         if arm.kind in ("scratch", "pretrained"):
             _check_model(arm.name, arm.settings)
             _check_method(arm.name, arm.settings)
-        if arm.pretrain is not None and not pretraining_available():
-            notes.append(
-                f"arm {arm.name}: its pretrain block is stored in study.yaml but was not run:"
-                " `textbench pretrain` is not available in this install, so the arm trains from random init"
-            )
     prepared = prepare_data(study.data)
     rows = {json.dumps(to_dict(study.data), sort_keys=True): len(prepared.splits["train"])}
     group_rows: dict[str, dict[int, list[str]]] = {}

@@ -1,6 +1,6 @@
 """Run a study: every arm x seed that is not complete yet, one progress bar, then the report.
 
-Each run is a fresh ``python -m textbench train`` (or ``python -m textbench.baselines``)
+Each run is a fresh ``python -m textbench train`` (or ``python -m textbench baseline``)
 subprocess, so peak memory is per run and a crash does not end the study; its output
 goes to ``<run>/train.log``. A complete run folder is skipped; an unfinished one is
 resumed from its last checkpoint, or restarted cleanly when it has none.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -31,10 +30,10 @@ from typing import Any, Callable, Literal
 
 from textbench.errors import ConfigError, RunError, TextbenchError
 from textbench.study.plan import STUDY_FILE, PlannedRun, Study
-from textbench.study.preflight import pretraining_available, preflight
+from textbench.study.preflight import preflight
 from textbench.study.shared_tokenizers import shared_tokenizer_dir, train_shared_tokenizers, with_shared_tokenizer
 from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
-from textbench.training.run_dir import run_status
+from textbench.runs.folder import read_progress, run_status
 from textbench.utils.io import read_json, write_json_atomic, write_yaml_atomic
 
 log = logging.getLogger("textbench")
@@ -121,21 +120,6 @@ def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-_EPOCH = re.compile(r"'epoch': '?([0-9.]+)")
-
-
-def log_epoch(log_path: Path) -> float | None:
-    """The last epoch a training log reports (for the progress display)."""
-    try:
-        with open(log_path, "rb") as f:
-            f.seek(max(0, log_path.stat().st_size - 4096))
-            tail = f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    found = _EPOCH.findall(tail)
-    return float(found[-1]) if found else None
-
-
 def _stop_child(proc: subprocess.Popen) -> None:
     """Ctrl-C reached the child too (same process group): it marks its run 'interrupted' and
     exits. Give it time; only then ask again, and at last kill it."""
@@ -185,7 +169,7 @@ def _settle_log(tmp_log: Path, run_dir: Path) -> Path:
 
 def _prepare_pretraining(run: PlannedRun, executor: Executor, launch: Launch) -> Path | None:
     """Run the arm's pretraining for this seed unless it is complete; returns its folder."""
-    if run.arm.pretrain is None or not pretraining_available():
+    if run.arm.pretrain is None:
         return None
     from textbench.study.pretrain import pretrain_raw
 
@@ -200,7 +184,7 @@ def _prepare_pretraining(run: PlannedRun, executor: Executor, launch: Launch) ->
     write_yaml_atomic(cfg_path, raw)
     if executor == "inline":
         from textbench.pretraining import load_pretrain_config
-        from textbench.pretraining.runner import pretrain_run
+        from textbench.runs.pretrain import pretrain_run
 
         pretrain_run(load_pretrain_config(cfg_path), quiet=True)
         return pdir.resolve()
@@ -216,12 +200,13 @@ def _run_inline(run: PlannedRun, config: dict[str, Any], resume: bool) -> None:
     from textbench.config.loader import from_dict
 
     if run.arm.kind == "baseline":
-        from textbench.baselines import BaselineRunConfig, run_baseline
+        from textbench.baselines import BaselineRunConfig
+        from textbench.runs.baseline import run_baseline
 
         run_baseline(from_dict(BaselineRunConfig, config), resume=resume)
     else:
         from textbench.config.schema import RunConfig
-        from textbench.training.runner import train_run
+        from textbench.runs.finetune import train_run
 
         train_run(from_dict(RunConfig, config), resume=resume, quiet=True)
 
@@ -256,11 +241,11 @@ def run_one(run: PlannedRun, executor: Executor = "subprocess",
             log_path, rc = None, 0
         else:
             if run.arm.kind == "baseline":  # one process: nothing to launch
-                cmd = launch.python_module("textbench.baselines", str(run.config_path), launched=False)
+                cmd = launch.python_module("textbench", "baseline", str(run.config_path), launched=False)
             else:
                 cmd = launch.python_module("textbench", "train", str(run.config_path))
             cmd += ["--resume"] if resume else []
-            rc = _run_subprocess(cmd, tmp_log, (lambda: tick(tmp_log)) if tick else None, launch)
+            rc = _run_subprocess(cmd, tmp_log, (lambda: tick(run.run_dir)) if tick else None, launch)
             log_path = _settle_log(tmp_log, run.run_dir)
     except TextbenchError as e:
         return RunOutcome(run, "failed", time.perf_counter() - start, e.one_line())
@@ -363,7 +348,7 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     from tqdm.auto import tqdm
 
     from textbench.study.stale import stale_runs
-    from textbench.training import distributed as dist
+    from textbench.runtime import distributed as dist
 
     if dist.is_distributed():
         raise ConfigError("run `textbench study` once, not under torchrun/accelerate launch; to train each run"
@@ -403,9 +388,9 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     def start(run: PlannedRun, slot: int) -> RunOutcome:
         started = time.perf_counter()
 
-        def tick(log_path: Path) -> None:
-            epoch = log_epoch(log_path)
-            epochs = (run.arm.settings.get("train") or {}).get("epochs")
+        def tick(run_dir: Path) -> None:
+            got = read_progress(run_dir) or {}  # written by the run's ProgressFileCallback
+            epoch, epochs = got.get("epoch"), got.get("epochs")
             at = f", epoch {epoch:.2f}/{epochs:g}" if epoch is not None and epochs else ""
             with lock:
                 bar.set_postfix_str(f"{run.key} running {time.perf_counter() - started:.0f}s{at}")

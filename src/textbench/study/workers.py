@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
-from textbench.utils.cpus import CPUS_ENV, apply_cpu_env  # noqa: F401  (re-exported)
+from textbench.runtime.cpus import CPUS_ENV, apply_cpu_env  # noqa: F401  (re-exported)
 
 CLAIMS = ".claims"
 

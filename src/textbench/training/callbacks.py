@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+
+from textbench.utils.io import write_json_atomic
 
 
 class TimeBudgetCallback(TrainerCallback):
@@ -85,10 +88,32 @@ class DistributedStopSyncCallback(TrainerCallback):
     """
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw):
-        from textbench.training import distributed as dist
+        from textbench.runtime import distributed as dist
 
         if not dist.is_distributed():
             return control
         control.should_training_stop, control.should_save, control.should_evaluate = dist.any_processes(
             control.should_training_stop, control.should_save, control.should_evaluate)
         return control
+
+
+class ProgressFileCallback(TrainerCallback):
+    """Keep ``path`` (JSON: epoch, step, max_steps, epochs) up to date for whoever watches the run.
+
+    A study reads it to show how far each run got; nobody parses printed logs. Written
+    atomically by the main process at every log and epoch end.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _write(self, args: TrainingArguments, state: TrainerState) -> None:
+        if state.is_world_process_zero:
+            write_json_atomic(self.path, {"epoch": round(float(state.epoch or 0.0), 4), "step": state.global_step,
+                                          "max_steps": state.max_steps, "epochs": args.num_train_epochs})
+
+    def on_log(self, args, state, control, **kwargs):  # type: ignore[override]
+        self._write(args, state)
+
+    def on_epoch_end(self, args, state, control, **kwargs):  # type: ignore[override]
+        self._write(args, state)

@@ -10,8 +10,8 @@ from torch import nn
 from transformers import Trainer, TrainingArguments
 
 from textbench.config.schema import MethodConfig, TrainConfig
-from textbench.methods.accounting import HEAD_KEYS
-from textbench.training.environment import use_bf16
+from textbench.models.params import HEAD_KEYS
+from textbench.runtime.environment import use_bf16
 
 
 def training_arguments(

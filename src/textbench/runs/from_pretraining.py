@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from textbench.errors import ConfigError, ModelError
-from textbench.training.run_dir import is_run_dir, run_status
+from textbench.runs.folder import is_run_dir, run_status
 from textbench.utils.io import read_json
 
 # Settings a fine-tuning config may change on top of the pretrained architecture.
@@ -37,7 +37,7 @@ def build_from_pretraining_run(cfg: Any, prepared: Any) -> Any:
     from transformers import AutoTokenizer
 
     from textbench.models import TextbenchConfig, TextbenchForSequenceClassification
-    from textbench.training.build import BuiltModel, check_max_length
+    from textbench.runs.build import BuiltModel, check_max_length
 
     model_dir = pretraining_model_dir(cfg.model.from_pretraining_run)
     if cfg.tokenizer.train or cfg.tokenizer.name_or_path:

@@ -26,19 +26,20 @@ from textbench.methods import apply_method, count_parameters
 from textbench.methods.saving import save_trained_model
 from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
-from textbench.training import distributed as dist
-from textbench.training import environment as env
-from textbench.training.artifacts import best_eval, write_metrics_csv, write_predictions_csv
-from textbench.training.build import build_model
-from textbench.training.checkpoints import last_complete_checkpoint
+from textbench.runtime import distributed as dist
+from textbench.runtime import environment as env
+from textbench.runs.artifacts import best_eval, write_metrics_csv, write_predictions_csv
+from textbench.runs.build import build_model
+from textbench.runs.checkpoints import last_complete_checkpoint
 from textbench.training.callbacks import (
     DistributedStopSyncCallback,
     GracefulInterruptCallback,
     NonFiniteLossCallback,
+    ProgressFileCallback,
     TimeBudgetCallback,
 )
-from textbench.training.memory import peak_memory, reset_cuda_peak
-from textbench.training.run_dir import claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
+from textbench.runtime.memory import peak_memory, reset_cuda_peak
+from textbench.runs.folder import PROGRESS_FILE, claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
@@ -179,7 +180,7 @@ def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path
     if cfg.method.name in ("linear_probe", "freeze") and not quiet:
         log.info("frozen cache: %s", cache.detail)
     interrupt = GracefulInterruptCallback()
-    callbacks: list[Any] = [NonFiniteLossCallback(), interrupt]
+    callbacks: list[Any] = [NonFiniteLossCallback(), interrupt, ProgressFileCallback(run_dir / PROGRESS_FILE)]
     budget = None
     if cfg.train.max_minutes:
         budget = TimeBudgetCallback(max(cfg.train.max_minutes - cache.seconds / 60, 0.0))  # the cache counts

@@ -12,7 +12,7 @@ from helpers.interrupt import interrupt_at_step
 from textbench.config import load_run_config
 from textbench.errors import RunError
 from textbench.inference import Predictor
-from textbench.training.runner import train_run
+from textbench.runs.finetune import train_run
 
 
 def make_cfg(tmp_path, tiny_csv, tiny_bert_dir, *overrides):
@@ -61,6 +61,12 @@ def test_run_folder_has_everything(tmp_path, tiny_csv, tiny_bert_dir):
     assert cost["best_epoch"] in (1.0, 2.0)
     model_cfg = json.loads((d / "model" / "config.json").read_text())
     assert model_cfg["id2label"] == {"0": "neg", "1": "neu", "2": "pos"}
+    # How far the run got, for a study's progress display (from a callback, not from printed logs).
+    from textbench.runs.folder import read_progress
+
+    progress = read_progress(d)
+    assert progress["epoch"] == pytest.approx(2.0) and progress["epochs"] == 2
+    assert progress["step"] == progress["max_steps"] == cost["global_steps"]
 
     # Reloading the saved run predicts exactly what was measured at the end of training.
     pred = Predictor.from_run(d)
@@ -136,7 +142,7 @@ def test_foreign_tokenizer_that_fits_is_a_warning_note(tmp_path, tiny_bert_dir):
     """A tokenizer that fits the embedding table but is not the model's own: the run says so."""
     from transformers import AutoTokenizer, BertTokenizerFast
 
-    from textbench.training.build import foreign_tokenizer_note
+    from textbench.runs.build import foreign_tokenizer_note
 
     own = AutoTokenizer.from_pretrained(str(tiny_bert_dir))
     assert foreign_tokenizer_note(own, str(tiny_bert_dir), str(tiny_bert_dir)) is None

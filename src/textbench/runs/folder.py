@@ -108,7 +108,7 @@ def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[
     ``failed`` with the reason; any other error removes a fresh folder that has no
     checkpoint yet (nothing worth keeping) or marks it ``failed``.
     """
-    from textbench.training import distributed as dist
+    from textbench.runtime import distributed as dist
     from textbench.training.callbacks import NonFiniteLossError
 
     if not dist.is_main():  # under torchrun only the main process keeps the folder's records
@@ -151,3 +151,14 @@ def publish_model(run_dir: Path, save: Callable[[Path], None]) -> Path:
         shutil.rmtree(final)
     tmp.rename(final)
     return final
+
+
+PROGRESS_FILE = "progress.json"  # kept up to date by training.callbacks.ProgressFileCallback
+
+
+def read_progress(run_dir: Path) -> dict[str, Any] | None:
+    """How far the run in ``run_dir`` got (epoch, step, max_steps, epochs), if it said so yet."""
+    try:
+        return read_json(run_dir / PROGRESS_FILE)
+    except (OSError, ValueError):
+        return None

@@ -12,7 +12,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 from textbench.config.schema import RunConfig
 from textbench.data import PreparedData
 from textbench.errors import ConfigError, ModelError, TextbenchError
-from textbench.models_builtin import resolve_model_path
+from textbench.models.builtin import resolve_model_path
 from textbench.tokenization import load_tokenizer
 from textbench.tokenization.load import TOKENIZER_FILES
 from textbench.tokenization.cache import train_tokenizer_cached
@@ -132,13 +132,9 @@ def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
 
 def _scratch_config(cfg: RunConfig, tokenizer: Any, prepared: PreparedData) -> Any:
     from textbench.models import TextbenchConfig
+    from textbench.models.configuration import check_architecture_keys
 
-    known = set(TextbenchConfig().to_dict())
-    for key in cfg.model.architecture:
-        if key not in known or key in ("num_labels", "id2label", "label2id", "vocab_size"):
-            raise ConfigError(
-                f"model.architecture.{key}: unknown or not settable here; see TextbenchConfig for the settings"
-            )
+    check_architecture_keys(cfg.model.architecture)
     arch = dict(cfg.model.architecture)
     arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
     hf_config = TextbenchConfig(
@@ -152,7 +148,7 @@ def build_scratch(cfg: RunConfig, prepared: PreparedData, workdir: Path) -> Buil
     from textbench.models import TextbenchForSequenceClassification
 
     if cfg.model.from_pretraining_run:
-        from textbench.pretraining.transfer import build_from_pretraining_run
+        from textbench.runs.from_pretraining import build_from_pretraining_run
 
         return build_from_pretraining_run(cfg, prepared)
     if cfg.tokenizer.name_or_path:

@@ -23,12 +23,17 @@ from textbench.evaluation.plots import plot_learning_curves
 from textbench.pretraining.config import PretrainConfig
 from textbench.tokenization import load_tokenizer, tokenizer_hash
 from textbench.tokenization.cache import train_tokenizer_cached
-from textbench.training import distributed as dist
-from textbench.training import environment as env
-from textbench.training.artifacts import write_metrics_csv
-from textbench.training.callbacks import DistributedStopSyncCallback, NonFiniteLossCallback, TimeBudgetCallback
-from textbench.training.memory import peak_memory
-from textbench.training.run_dir import claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
+from textbench.runtime import distributed as dist
+from textbench.runtime import environment as env
+from textbench.runs.artifacts import write_metrics_csv
+from textbench.training.callbacks import (
+    DistributedStopSyncCallback,
+    NonFiniteLossCallback,
+    ProgressFileCallback,
+    TimeBudgetCallback,
+)
+from textbench.runtime.memory import peak_memory
+from textbench.runs.folder import PROGRESS_FILE, claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, training_arguments
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
@@ -78,16 +83,14 @@ def collect_texts(cfg: PretrainConfig, base_dir: Path | None = None) -> tuple[li
 
 def _build(cfg: PretrainConfig, texts: list[str], tmp: Path):
     from textbench.models import TextbenchConfig, TextbenchForCausalLM, TextbenchForMaskedLM
+    from textbench.models.configuration import check_architecture_keys
 
     if cfg.tokenizer.name_or_path:
         tok = load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
     else:
         tcfg = cfg.tokenizer if cfg.tokenizer.train else dataclasses.replace(cfg.tokenizer, train="wordpiece")
         tok = train_tokenizer_cached(texts, tcfg, tmp / "tokenizer")
-    known = set(TextbenchConfig().to_dict())
-    for key in cfg.model.architecture:
-        if key not in known or key in ("vocab_size", "num_labels", "id2label", "label2id"):
-            raise ConfigError(f"model.architecture.{key}: unknown or not settable here")
+    check_architecture_keys(cfg.model.architecture)
     arch = dict(cfg.model.architecture)
     arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
     hf = TextbenchConfig(vocab_size=len(tok), pad_token_id=tok.pad_token_id, **arch)
@@ -155,7 +158,7 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
     ) if not causal else DataCollatorForLanguageModeling(tok, mlm=False)
     args = training_arguments(cfg.train, run_dir / "checkpoints", disable_tqdm=quiet)
     args.train_sampling_strategy = "random"  # every epoch sees fresh masks; grouping buys little here
-    callbacks: list[Any] = [NonFiniteLossCallback()]
+    callbacks: list[Any] = [NonFiniteLossCallback(), ProgressFileCallback(run_dir / PROGRESS_FILE)]
     if cfg.train.max_minutes:
         callbacks.append(TimeBudgetCallback(cfg.train.max_minutes))
     callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
@@ -164,7 +167,7 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
     if quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
         trainer.remove_callback(PrinterCallback)
     before = trainer.evaluate() if not resuming else None
-    from textbench.training.checkpoints import last_complete_checkpoint
+    from textbench.runs.checkpoints import last_complete_checkpoint
 
     ck = run_dir / "checkpoints"
     last = dist.on_main(lambda: last_complete_checkpoint(ck)) if resuming else None

@@ -9,8 +9,8 @@ import pytest
 from textbench.config import load_run_config
 from textbench.errors import ConfigError, ModelError
 from textbench.pretraining import load_pretrain_config
-from textbench.pretraining.runner import pretrain_run
-from textbench.training.runner import train_run
+from textbench.runs.pretrain import pretrain_run
+from textbench.runs.finetune import train_run
 
 ARCH = "{hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 64}"
 

@@ -23,10 +23,10 @@ from textbench.baselines.models import make_baseline
 from textbench.config.loader import to_dict
 from textbench.data import PreparedData, prepare_data
 from textbench.evaluation.metrics import full_report, scalar_metrics
-from textbench.training import environment as env
-from textbench.training.artifacts import write_metrics_csv, write_predictions_csv
-from textbench.training.memory import peak_memory
-from textbench.training.run_dir import claim_run_dir, now_iso, update_manifest
+from textbench.runtime import environment as env
+from textbench.runs.artifacts import write_metrics_csv, write_predictions_csv
+from textbench.runtime.memory import peak_memory
+from textbench.runs.folder import claim_run_dir, now_iso, update_manifest
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 
@@ -91,8 +91,8 @@ def run_baseline(
 def _run_in_dir(cfg: BaselineRunConfig, prepared: PreparedData, run_dir: Path, started: str,
                 t_start: float) -> BaselineResult:
     names = prepared.label_names
-    split = {s: (list(prepared.splits[s]["text"]), np.asarray(prepared.splits[s]["label"]))
-             for s in ("train", "validation", "test")}
+    columns = {s: prepared.splits[s][:] for s in ("train", "validation", "test")}  # batched reads
+    split = {s: (list(c["text"]), np.asarray(c["label"])) for s, c in columns.items()}
     write_yaml_atomic(run_dir / "config.yaml", to_dict(cfg))
     update_manifest(
         run_dir,
@@ -100,7 +100,7 @@ def _run_in_dir(cfg: BaselineRunConfig, prepared: PreparedData, run_dir: Path, s
         status="running",
         started=started,
         seed=cfg.seed,
-        machine=env.machine_info(),
+        machine=env.machine_info(uses_torch=False),
         versions=env.library_versions(),
         git_commit=env.git_commit(),
         data={

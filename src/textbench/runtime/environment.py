@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from textbench.utils.versions import library_versions  # noqa: F401  (re-exported for run manifests)
 
@@ -46,7 +45,9 @@ def available_cores() -> int:
 def configure_threads(threads: int | None) -> int:
     """Use every core we may run on (torch sometimes starts with fewer), shared out among the
     processes of this machine under torchrun/accelerate launch."""
-    from textbench.training.distributed import threads_per_process
+    from textbench.runtime.distributed import threads_per_process
+
+    import torch
 
     n = threads or threads_per_process(available_cores())
     torch.set_num_threads(n)
@@ -54,6 +55,8 @@ def configure_threads(threads: int | None) -> int:
 
 
 def device_name() -> str:
+    import torch
+
     if torch.cuda.is_available():
         return f"cuda:{torch.cuda.get_device_name(0)}"
     return f"cpu:{platform.processor() or platform.machine()}"
@@ -65,6 +68,8 @@ def use_bf16(precision: str) -> bool:
         return True
     if precision == "fp32":
         return False
+    import torch
+
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
@@ -80,7 +85,13 @@ def git_commit(path: Path | None = None) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def machine_info() -> dict[str, Any]:
+def machine_info(uses_torch: bool = True) -> dict[str, Any]:
+    """What the run ran on; ``uses_torch=False`` (baselines) leaves torch out, and does not import it."""
+    if not uses_torch:
+        return {"device": f"cpu:{platform.processor() or platform.machine()}", "platform": platform.platform(),
+                "cpu_count": os.cpu_count()}
+    import torch
+
     info: dict[str, Any] = {
         "device": device_name(),
         "platform": platform.platform(),

@@ -1,0 +1,1 @@
+"""What a run runs on: seeds, threads, device, memory, processes (torchrun/accelerate), cores."""

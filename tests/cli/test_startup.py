@@ -1,0 +1,43 @@
+"""Start-up: --help, --version and a user's config error need no torch, transformers or datasets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import textbench
+
+CHECK = """
+import sys
+from textbench.cli import main
+for argv in {argvs!r}:
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    print("exit", code)
+heavy = [m for m in ("torch", "transformers", "datasets") if m in sys.modules]
+assert not heavy, heavy
+"""
+
+
+def _run(argvs: list[list[str]]) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-c", CHECK.format(argvs=argvs)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_help_and_version_do_not_import_torch():
+    done = _run([["--help"], ["--version"], ["study", "--help"], ["train", "--help"], ["env"]])
+    assert f"textbench {textbench.__version__}" in done.stdout
+    assert done.stdout.count("exit 0") == 5
+
+
+def test_config_errors_come_before_the_heavy_imports(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train:\n  epochs: -1\n")
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text("baseline: {name: svm}\n")
+    done = _run([["train", str(bad)], ["pretrain", str(bad)], ["baseline", str(baseline)]])
+    assert done.stdout.count("exit 2") == 3
+    assert "train.epochs: must be > 0" in done.stderr and "svm" in done.stderr
