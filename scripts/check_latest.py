@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -87,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         lines = drift(lock, installed(py))
         print(f"packages that differ from {LOCK_NAME}: {len(lines) or 'none'}")
         print("\n".join(lines))
-        tests = run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args], capture_output=True)
+        env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}  # as if activated
+        tests = run([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args], capture_output=True,
+                    env=env)
     failed = FAILED.findall(tests.stdout)
     summary = SUMMARY.findall(tests.stdout)
     print(f"tests: {summary[-1] if summary else 'no summary (exit ' + str(tests.returncode) + ')'}")
