@@ -1,5 +1,6 @@
 """Data: load labelled texts from files, folders, the hub or builtins; clean, split, describe."""
 
+from textbench.utils.lazy import lazy_exports
 from textbench.data.config import DataConfig
 
 _EXPORTS = {
@@ -14,10 +15,4 @@ _EXPORTS = {
 __all__ = ["DataConfig", "PreparedData", "compute_stats", "format_stats", "list_builtin", "plot_class_balance",
            "plot_lengths", "prepare_data"]
 
-
-def __getattr__(name: str) -> object:  # imported on first use, so `textbench.data.config` stays light
-    import importlib
-
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)  # the rest import on first use

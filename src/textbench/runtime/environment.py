@@ -54,12 +54,16 @@ def configure_threads(threads: int | None) -> int:
     return n
 
 
+def _cpu_name() -> str:
+    return f"cpu:{platform.processor() or platform.machine()}"
+
+
 def device_name() -> str:
     import torch
 
     if torch.cuda.is_available():
         return f"cuda:{torch.cuda.get_device_name(0)}"
-    return f"cpu:{platform.processor() or platform.machine()}"
+    return _cpu_name()
 
 
 def use_bf16(precision: str) -> bool:
@@ -88,7 +92,7 @@ def git_commit(path: Path | None = None) -> str | None:
 def machine_info(uses_torch: bool = True) -> dict[str, Any]:
     """What the run ran on; ``uses_torch=False`` (baselines) leaves torch out, and does not import it."""
     if not uses_torch:
-        return {"device": f"cpu:{platform.processor() or platform.machine()}", "platform": platform.platform(),
+        return {"device": _cpu_name(), "platform": platform.platform(),
                 "cpu_count": os.cpu_count()}
     import torch
 

@@ -1,5 +1,6 @@
 """Tokenizers: train WordPiece/BPE on the training texts or load a pretrained one."""
 
+from textbench.utils.lazy import lazy_exports
 from textbench.tokenization.config import TokenizerConfig
 
 _EXPORTS = {
@@ -10,10 +11,4 @@ _EXPORTS = {
 }
 __all__ = ["TokenizerConfig", "load_tokenizer", "load_tokenizer_with_notes", "tokenizer_hash", "train_tokenizer"]
 
-
-def __getattr__(name: str) -> object:  # imported on first use, so `textbench.tokenization.config` stays light
-    import importlib
-
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)  # the rest import on first use
