@@ -41,6 +41,10 @@ class RunError(TextbenchError):
     """Problem with a run folder (exists, not a run, cannot resume)."""
 
 
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN or infinite loss (the run is marked failed, its checkpoints kept)."""
+
+
 class StorageError(TextbenchError):
     """Output cannot be written: disk full, quota exceeded, read-only file system, no permission."""
 

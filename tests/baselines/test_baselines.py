@@ -50,6 +50,9 @@ def test_tfidf_beats_majority_on_builtin_data(tmp_path, prepared):
     assert maj.test_metrics["cost"]["parameters"]["total"] == 0
     assert tfidf.test_metrics["cost"]["parameters"]["trainable"] > 1000
     assert tfidf.test_metrics["baseline"]["C_selected"] in BaselineConfig().C
+    # a baseline has no optimiser loop: it says so instead of faking Trainer fields
+    assert maj.test_metrics["cost"]["global_steps"] is None and maj.test_metrics["cost"]["best_epoch"] is None
+    assert read_json(maj.run_dir / "manifest.json")["kind"] == "baseline"
 
 
 def test_majority_predicts_the_training_prior():

@@ -60,6 +60,15 @@ def scalar_metrics(probs: np.ndarray, labels: np.ndarray, num_labels: int) -> di
     return out
 
 
+def log_loss(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Mean negative log-probability of the true class (0.0 for no rows)."""
+    labels = np.asarray(labels)
+    if not len(labels):
+        return 0.0
+    p = np.clip(np.asarray(probs)[np.arange(len(labels)), labels], 1e-12, 1.0)
+    return float(-np.mean(np.log(p)))
+
+
 def _balanced_accuracy(labels: np.ndarray, preds: np.ndarray) -> float:
     import warnings
 

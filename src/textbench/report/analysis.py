@@ -101,7 +101,7 @@ class Significance:
 
 
 def _test_hash(arm: ArmData) -> set[str]:
-    return {((r.manifest.get("data") or {}).get("split_hashes") or {}).get("test", "") for r in arm.runs}
+    return {r.manifest.split_hashes.get("test", "") for r in arm.runs}
 
 
 def _labels_and_preds(arm: ArmData) -> tuple[np.ndarray, dict[int, np.ndarray]]:

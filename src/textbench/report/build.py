@@ -54,7 +54,7 @@ def _intro(sd: StudyData, summaries: list[ArmSummary]) -> list[Block]:
     seeds = ", ".join(str(s) for s in sd.seeds)
     text = (f"{len(sd.arms)} arms x {len(sd.seeds)} seed{'s' if len(sd.seeds) > 1 else ''} (seeds {seeds});"
             f" {done} of {total} runs complete.")
-    ended = sorted(r.manifest.get("ended") for a in runs for r in a.runs if r.manifest.get("ended"))
+    ended = sorted(r.manifest.ended for a in runs for r in a.runs if r.manifest.ended)
     if ended:
         text += f" Runs finished between {ended[0]} and {ended[-1]} (from the run manifests)."
     blocks.append(Para(text))
@@ -99,10 +99,10 @@ def _budget_notes(sd: StudyData) -> list[str]:
     for a in sd.arms:
         train = (a.settings.get("train") or {})
         if train.get("max_minutes"):
-            stopped = [r.seed for r in a.runs if r.cost.get("stopped_by_time_budget")]
+            stopped = [r.seed for r in a.runs if r.cost.stopped_by_time_budget]
             text = f"`{a.name}`: wall-clock budget of {train['max_minutes']:g} min per run (train.max_minutes)"
             if stopped:
-                eps = [r.cost.get("epochs_completed") for r in a.runs if r.cost.get("stopped_by_time_budget")]
+                eps = [r.cost.epochs_completed for r in a.runs if r.cost.stopped_by_time_budget]
                 text += (f"; stopped by the budget in seed{'s' if len(stopped) > 1 else ''} "
                          f"{', '.join(map(str, stopped))} after {', '.join(fmt_num(e) for e in eps)} epochs")
             notes.append(text + ".")
@@ -124,15 +124,15 @@ def _run_notes(sd: StudyData) -> list[str]:
 
 
 def _environment(sd: StudyData) -> str:
-    manifests = [r.manifest for a in sd.arms for r in a.runs if r.manifest.get("machine")]
-    manifests.sort(key=lambda m: "torch_threads" not in m["machine"])  # a torch run says more about the device
+    manifests = [r.manifest for a in sd.arms for r in a.runs if r.manifest.machine]
+    manifests.sort(key=lambda m: "torch_threads" not in m.machine)  # a torch run says more about the device
     if not manifests:
         return ""
     m = manifests[0]
-    v = m.get("versions") or {}
-    dev = m["machine"].get("device", "?")
+    v = m.versions
+    dev = m.machine.get("device", "?")
     libs = ", ".join(f"{k} {v[k]}" for k in ("textbench", "torch", "transformers", "scikit-learn") if k in v)
-    return (f"Ran on `{dev}` ({m['machine'].get('cpu_count', '?')} CPU cores); {libs}."
+    return (f"Ran on `{dev}` ({m.machine.get('cpu_count', '?')} CPU cores); {libs}."
             " Costs are measured per run in its own process.")
 
 
@@ -191,7 +191,7 @@ def _fairness(sd: StudyData) -> list[Block]:
     runs = [r for a in sd.arms if a.kind != "reference" for r in a.runs]
     if not runs:
         return []
-    hashes = {s: {((r.manifest.get("data") or {}).get("split_hashes") or {}).get(s) for r in runs} for s in SPLITS}
+    hashes = {s: {r.manifest.split_hashes.get(s) for r in runs} for s in SPLITS}
     items = []
     for s in ("validation", "test"):
         hs = hashes[s] - {None}
@@ -204,7 +204,7 @@ def _fairness(sd: StudyData) -> list[Block]:
                  f"{len(ht)} different training splits (arms with data.train_fraction or data.max_train_samples)")
     toks: dict[str, list[str]] = {}
     for a in sd.arms:
-        for h in sorted({r.manifest.get("tokenizer_hash") for r in a.runs if r.manifest.get("tokenizer_hash")}):
+        for h in sorted({r.manifest.tokenizer_hash for r in a.runs if r.manifest.tokenizer_hash}):
             toks.setdefault(h, []).append(a.name)
     if toks:
         items.append(f"{len(toks)} distinct tokenizer{'s' if len(toks) > 1 else ''}: " + "; ".join(

@@ -15,6 +15,8 @@ import numpy as np
 import yaml
 
 from textbench.errors import RunError
+from textbench.runs.records import (REFERENCE_METRICS, STATUS_COMPLETE, TEST_METRICS, Cost, Manifest, TestMetrics,
+                                    read_manifest, read_test_metrics)
 from textbench.utils.io import read_json
 
 QUALITY = ("accuracy", "macro_f1", "balanced_accuracy", "mcc")
@@ -35,8 +37,8 @@ class RunData:
     seed: int
     dir: Path
     status: str | None
-    manifest: dict[str, Any]
-    metrics: dict[str, Any] | None  # test_metrics.json (or reference metrics for reference arms)
+    manifest: Manifest
+    metrics: TestMetrics | None  # test_metrics.json (or reference metrics for reference arms)
 
     @cached_property
     def config(self) -> dict[str, Any]:
@@ -60,13 +62,12 @@ class RunData:
         return np.asarray(labels), np.asarray(preds)
 
     @property
-    def cost(self) -> dict[str, Any]:
-        return (self.metrics or {}).get("cost") or {}
+    def cost(self) -> Cost:
+        return self.metrics.cost if self.metrics else Cost()
 
     @property
     def train_rows(self) -> int | None:
-        rows = (((self.manifest.get("data") or {}).get("summary") or {}).get("rows") or {})
-        return rows.get("train")
+        return self.manifest.data.train_rows if self.manifest.data else None
 
 
 @dataclass
@@ -88,10 +89,13 @@ class ArmData:
     def values(self, key: str) -> list[float]:
         return [float(r.metrics[key]) for r in self.runs if r.metrics and r.metrics.get(key) is not None]
 
-    def cost_values(self, *path: str) -> list[float]:
+    def cost_values(self, name: str, *path: str) -> list[float]:
+        """``Cost.name`` (then keys ``path`` into it) of each run that recorded it."""
         out = []
         for r in self.runs:
-            node: Any = r.cost
+            node: Any = getattr(r.cost, name, None)
+            if node is None:
+                node = r.cost.extra.get(name)
             for p in path:
                 node = node.get(p) if isinstance(node, dict) else None
             if isinstance(node, (int, float)) and not isinstance(node, bool):
@@ -119,12 +123,12 @@ class StudyData:
         return next(a for a in self.arms if a.name == name)
 
 
-def _run(study_dir: Path, arm: str, seed: int, metrics_file: str = "test_metrics.json") -> RunData:
+def _run(study_dir: Path, arm: str, seed: int, metrics_file: str = TEST_METRICS) -> RunData:
     d = study_dir / "runs" / arm / f"seed-{seed}"
-    manifest = _read_json(d / "manifest.json") or {}
-    status = manifest.get("status")
-    metrics = _read_json(d / metrics_file) if status == "complete" else None
-    return RunData(arm, seed, d, status, manifest, metrics)
+    manifest = read_manifest(d)
+    status = manifest.status if manifest else None
+    metrics = read_test_metrics(d, metrics_file) if status == STATUS_COMPLETE else None
+    return RunData(arm, seed, d, status, manifest or Manifest(), metrics)
 
 
 def load_study_dir(study_dir: str | Path) -> StudyData:
@@ -144,17 +148,17 @@ def load_study_dir(study_dir: str | Path) -> StudyData:
                       settings=a.get("settings") or {}, params=a.get("params") or {},
                       description=a.get("description"), reference=a.get("reference"))
         source = arm.reference if arm.kind == "reference" else arm.name
-        metrics_file = "reference_metrics.json" if arm.kind == "reference" else "test_metrics.json"
+        metrics_file = REFERENCE_METRICS if arm.kind == "reference" else TEST_METRICS
         for seed in seeds:
             run = _run(study_dir, source, seed, metrics_file)
-            if run.status == "complete" and run.metrics is not None:
-                if arm.kind == "reference":
+            if run.status == STATUS_COMPLETE and run.metrics is not None:
+                if arm.kind == "reference":  # the pretrained model before training: no cost of its own
                     run = RunData(arm.name, seed, run.dir, run.status, run.manifest,
-                                  {k: v for k, v in run.metrics.items() if k != "cost"})
+                                  TestMetrics(scores=run.metrics.scores))
                 arm.runs.append(run)
             else:
                 arm.missing.append(seed)
-                if run.status not in (None, "complete"):
+                if run.status not in (None, STATUS_COMPLETE):
                     arm.failed.append(f"seed-{seed}: {run.status}")
         arms.append(arm)
     data = _read_json(study_dir / "data.json")

@@ -7,7 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from textbench.utils.io import write_text_atomic
+from textbench.runs.records import TEST_METRICS, TestMetrics, write_record
+from textbench.utils.io import write_json_atomic, write_text_atomic
 
 FIRST_COLUMNS = ["step", "epoch", "kind", "loss", "learning_rate", "grad_norm"]
 
@@ -68,3 +69,21 @@ def read_predictions_csv(path: Path) -> tuple[list[int], list[int]]:
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     return [int(r["label"]) for r in rows], [int(r["pred"]) for r in rows]
+
+
+def write_test_results(run_dir: Path, metrics: TestMetrics, labels: Any, probs: Any, label_names: list[str],
+                       history: list[dict[str, Any]]) -> None:
+    """What every classifier run leaves: test metrics and predictions, its log, the confusion matrix."""
+    from textbench.evaluation.plots import plot_confusion_matrix
+
+    write_record(run_dir / TEST_METRICS, metrics)
+    write_predictions_csv(run_dir / "test_predictions.csv", labels, probs, label_names)
+    write_training_log(run_dir, history)
+    plot_confusion_matrix(metrics.scores["confusion_matrix"], label_names, run_dir / "confusion_matrix.png",
+                          title=f"{run_dir.name}: confusion matrix (test)")
+
+
+def write_training_log(run_dir: Path, history: list[dict[str, Any]]) -> None:
+    """``metrics.csv`` (one row per logging step and evaluation) and the raw ``trainer_log.json``."""
+    write_metrics_csv(history, run_dir / "metrics.csv")
+    write_json_atomic(run_dir / "trainer_log.json", history)

@@ -18,9 +18,8 @@ from transformers.trainer_callback import PrinterCallback
 from textbench.config.loader import to_dict
 from textbench.config.schema import RunConfig
 from textbench.data import PreparedData, prepare_data
-from textbench.errors import RunError
-from textbench.evaluation.metrics import full_report, make_compute_metrics
-from textbench.evaluation.plots import plot_confusion_matrix, plot_learning_curves
+from textbench.evaluation.metrics import full_report, log_loss, make_compute_metrics
+from textbench.evaluation.plots import plot_learning_curves
 from textbench.inference.predictor import Predictor
 from textbench.methods import apply_method, count_parameters
 from textbench.methods.saving import save_trained_model
@@ -28,9 +27,11 @@ from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
 from textbench.runtime import distributed as dist
 from textbench.runtime import environment as env
-from textbench.runs.artifacts import best_eval, write_metrics_csv, write_predictions_csv
+from textbench.runs.artifacts import best_eval, write_test_results
 from textbench.runs.build import build_model
 from textbench.runs.checkpoints import last_complete_checkpoint
+from textbench.runs.engine import RunClock, RunFolder, RunSpec, execute
+from textbench.runs.records import REFERENCE_METRICS, Cost, DataRecord, Manifest, TestMetrics
 from textbench.training.callbacks import (
     DistributedStopSyncCallback,
     GracefulInterruptCallback,
@@ -39,11 +40,12 @@ from textbench.training.callbacks import (
     TimeBudgetCallback,
 )
 from textbench.runtime.memory import peak_memory, reset_cuda_peak
-from textbench.runs.folder import PROGRESS_FILE, claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
+from textbench.runs.folder import PROGRESS_FILE, publish_model, update_manifest
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
-from textbench.utils.io import write_json_atomic, write_yaml_atomic
+from textbench.utils.io import write_json_atomic
 
 log = logging.getLogger("textbench")
+RUN_KIND = "finetune"
 
 
 @dataclass
@@ -69,25 +71,6 @@ def tokenize_splits(prepared: PreparedData, tokenizer: Any, max_length: int) -> 
     return prepared.splits.map(enc, batched=True, remove_columns=["text"], desc=None)
 
 
-def _resolved_config(cfg: RunConfig) -> dict[str, Any]:
-    return to_dict(cfg)
-
-
-def _check_resume_config(run_dir: Path, cfg: RunConfig) -> None:
-    import yaml
-
-    saved_path = run_dir / "config.yaml"
-    if not saved_path.is_file():
-        return
-    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
-    now = _resolved_config(cfg)
-    for section in ("data", "tokenizer", "model", "method"):
-        if saved.get(section) != now.get(section):
-            raise RunError(
-                f"{run_dir}: cannot resume, the config's {section!r} section differs from the saved run's"
-            )
-
-
 def train_run(
     cfg: RunConfig,
     *,
@@ -105,8 +88,7 @@ def train_run(
     claims and writes the run folder and measures the test set, the others train with it
     and get the same result back.
     """
-    started = now_iso()
-    t_start = time.perf_counter()
+    clock = RunClock()
     dist.init()
     if not dist.is_main():
         log.setLevel(logging.WARNING)
@@ -127,148 +109,131 @@ def train_run(
             built = build_model(cfg, prepared, Path(tmp))
         model = apply_method(built.model, cfg.method)
         tokenized = tokenize_splits(prepared, built.tokenizer, cfg.tokenizer.max_length)
-        weights = class_weight_tensor(
-            cfg.train.class_weights, prepared.splits["train"]["label"], len(prepared.label_names)
-        )
-        run_dir, resuming = dist.on_main(
-            lambda: claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume))
-    if resuming:
-        dist.on_main(lambda: _check_resume_config(run_dir, cfg))
-    with guarded_run(run_dir, fresh=not resuming, resume_command="textbench train CONFIG --resume"):
-        return _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir, resuming, started,
-                             t_start, quiet)
-
-
-def _train_in_dir(cfg, prepared, built, model, tokenized, weights, run_dir: Path, resuming: bool,
-                  started: str, t_start: float, quiet: bool) -> RunResult:
-    tokenizer = built.tokenizer
-    manifest_base = {
-        "name": run_dir.name,
-        "status": "running",
-        "started": started,
-        "seed": cfg.train.seed,
-        "machine": env.machine_info(),
-        "versions": env.library_versions(),
-        "git_commit": env.git_commit(),
-        "data": {
-            "source": prepared.source,
-            "created_splits": prepared.created_splits,
-            "split_hashes": {s: prepared.split_hash(s) for s in ("train", "validation", "test")},
-            "summary": prepared.summary(),
-        },
-        "tokenizer_hash": tokenizer_hash(tokenizer),
-        "model_source": built.source,
-        "notes": built.notes,
-    }
-    main = dist.is_main()
-    if main and not resuming:
-        write_yaml_atomic(run_dir / "config.yaml", _resolved_config(cfg))
-    if main:
-        update_manifest(run_dir, **manifest_base, processes=dist.world_size())
+    spec = RunSpec(kind=RUN_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
+                   resume_command="textbench train CONFIG --resume", if_exists=cfg.output.if_exists,
+                   resume_sections=("data", "tokenizer", "model", "method"))
+    manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
+                        git_commit=env.git_commit(), data=DataRecord.of(prepared),
+                        tokenizer_hash=tokenizer_hash(built.tokenizer), model_source=built.source,
+                        notes=list(built.notes))
     if built.notes and not quiet:
         for n in built.notes:
             log.info(n)
+    job = _Finetune(cfg, prepared, built, model, tokenized, quiet)
+    return execute(spec, manifest, job.run, resume=resume, clock=clock)
 
-    params = count_parameters(model)
-    ckpt_dir = run_dir / "checkpoints"
-    args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=quiet)
-    # linear_probe / freeze: the frozen part runs once; the Trainer trains only what trains
-    cache = build_frozen_cache(model, cfg.method, tokenized, tokenizer, batch_size=cfg.train.eval_batch_size,
-                               device=args.device, bf16=args.bf16)
-    if main:
-        update_manifest(run_dir, **cache.manifest())
-    if cfg.method.name in ("linear_probe", "freeze") and not quiet:
-        log.info("frozen cache: %s", cache.detail)
-    interrupt = GracefulInterruptCallback()
-    callbacks: list[Any] = [NonFiniteLossCallback(), interrupt, ProgressFileCallback(run_dir / PROGRESS_FILE)]
-    budget = None
-    if cfg.train.max_minutes:
-        budget = TimeBudgetCallback(max(cfg.train.max_minutes - cache.seconds / 60, 0.0))  # the cache counts
-        callbacks.append(budget)
-    if cfg.train.early_stopping_patience:
-        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
-    callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
-    trainer = TextbenchTrainer(
-        **cache.trainer_inputs(model, tokenized, DataCollatorWithPadding(tokenizer)),
-        args=args,
-        processing_class=tokenizer,
-        compute_metrics=make_compute_metrics(len(prepared.label_names)),
-        callbacks=callbacks,
-        class_weights=weights,
-        head_learning_rate=cfg.method.head_learning_rate,
-    )
-    if quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
-        trainer.remove_callback(PrinterCallback)
-    predictor = Predictor(
-        model, tokenizer, label_names=prepared.label_names, max_length=cfg.tokenizer.max_length,
-        batch_size=cfg.train.eval_batch_size, bf16=env.use_bf16(cfg.train.precision),
-    )
-    test_texts = list(prepared.splits["test"]["text"])
-    test_labels = np.asarray(prepared.splits["test"]["label"])
 
-    def reference() -> None:
-        if built.pretrained and cfg.eval.reference_before_training and not (run_dir / "reference_metrics.json").exists():
-            probs, _ = predictor.timed_predict(test_texts)
-            ref = full_report(probs, test_labels, prepared.label_names)
-            write_json_atomic(run_dir / "reference_metrics.json", {"split": "test", **ref})
+@dataclass
+class _Finetune:
+    """The fine-tune run kind's body: Trainer on the claimed folder, then the test set."""
 
-    dist.on_main(reference)
-    last = dist.on_main(lambda: last_complete_checkpoint(ckpt_dir)) if resuming else None
-    t_train = time.perf_counter()
-    try:
-        train_out = trainer.train(resume_from_checkpoint=last)
-    finally:
-        interrupt.on_train_end(args, trainer.state, trainer.control)
-    interrupted, stopped_by_budget = dist.any_processes(interrupt.interrupted, bool(budget and budget.triggered))
-    if interrupted:
-        raise KeyboardInterrupt
-    train_seconds = time.perf_counter() - t_train
-    history = trainer.state.log_history
+    cfg: RunConfig
+    prepared: PreparedData
+    built: Any  # runs.build.BuiltModel
+    model: Any
+    tokenized: Any
 
-    def finish() -> RunResult:
-        # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
-        probs, inf_stats = predictor.timed_predict(test_texts)
-        report = full_report(probs, test_labels, prepared.label_names)
-        report["loss"] = float(-np.mean(np.log(np.clip(probs[np.arange(len(test_labels)), test_labels], 1e-12, 1))))
+    quiet: bool
 
-        def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
-            save_trained_model(model, out, cfg.method)
-            tokenizer.save_pretrained(out)
-
-        publish_model(run_dir, save)
-
-        epochs_done = float(trainer.state.epoch or 0.0)
+    def run(self, folder: RunFolder) -> RunResult:
+        cfg, run_dir = self.cfg, folder.path
+        params = count_parameters(self.model)
+        ckpt_dir = run_dir / "checkpoints"
+        args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=self.quiet)
+        # linear_probe / freeze: the frozen part runs once; the Trainer trains only what trains
+        cache = build_frozen_cache(self.model, cfg.method, self.tokenized, self.built.tokenizer,
+                                   batch_size=cfg.train.eval_batch_size, device=args.device, bf16=args.bf16)
+        if dist.is_main():
+            update_manifest(run_dir, **cache.manifest())
+        if cache.used and not self.quiet:
+            log.info("frozen cache: %s", cache.detail)
+        trainer, interrupt, budget = self._trainer(args, cache, run_dir)
+        predictor = Predictor(
+            self.model, self.built.tokenizer, label_names=self.prepared.label_names,
+            max_length=cfg.tokenizer.max_length, batch_size=cfg.train.eval_batch_size,
+            bf16=env.use_bf16(cfg.train.precision),
+        )
+        dist.on_main(lambda: self._reference(predictor, run_dir))
+        last = dist.on_main(lambda: last_complete_checkpoint(ckpt_dir)) if folder.resuming else None
+        t_train = time.perf_counter()
+        try:
+            train_out = trainer.train(resume_from_checkpoint=last)
+        finally:
+            interrupt.on_train_end(args, trainer.state, trainer.control)
+        interrupted, stopped_by_budget = dist.any_processes(interrupt.interrupted, bool(budget and budget.triggered))
+        if interrupted:
+            raise KeyboardInterrupt
+        runtime = float(train_out.metrics.get("train_runtime", time.perf_counter() - t_train))
+        epochs = float(trainer.state.epoch or 0.0)
+        history = trainer.state.log_history
         best = best_eval(history, cfg.train.metric_for_best_model,
                          greater=cfg.train.metric_for_best_model not in ("loss", "entropy"))
-        cost = {
-            "parameters": params,
-            "train_seconds": round(float(train_out.metrics.get("train_runtime", train_seconds)), 2),
-            "epochs_completed": round(epochs_done, 3),
-            "seconds_per_epoch": round(float(train_out.metrics.get("train_runtime", train_seconds)) / epochs_done, 2)
-            if epochs_done > 0 else None,
-            "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
-            "global_steps": trainer.state.global_step,
-            "best_epoch": best.get("epoch") if best else None,
-            "stopped_by_time_budget": stopped_by_budget,
-            **peak_memory(),
-            **inf_stats,
-            "test_examples": len(test_texts),
-            **cache.cost(probs, cfg.train.eval_batch_size),
-        }
-        test_metrics = {"split": "test", **report, "cost": cost}
-        write_json_atomic(run_dir / "test_metrics.json", test_metrics)
-        write_predictions_csv(run_dir / "test_predictions.csv", test_labels, probs, prepared.label_names)
-        write_metrics_csv(history, run_dir / "metrics.csv")
-        write_json_atomic(run_dir / "trainer_log.json", history)
-        plot_confusion_matrix(report["confusion_matrix"], prepared.label_names, run_dir / "confusion_matrix.png",
-                              title=f"{run_dir.name}: confusion matrix (test)")
+        cost = Cost(parameters=params, train_seconds=round(runtime, 2), epochs_completed=round(epochs, 3),
+                    seconds_per_epoch=round(runtime / epochs, 2) if epochs > 0 else None,
+                    train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
+                    global_steps=trainer.state.global_step, best_epoch=best.get("epoch") if best else None,
+                    stopped_by_time_budget=stopped_by_budget)
+        # One process measures the whole test set and writes the run files; all get its metrics.
+        return dist.on_main(lambda: self._finish(run_dir, predictor, cache, cost, history, ckpt_dir))
+
+    def _trainer(self, args: Any, cache: Any, run_dir: Path) -> tuple[TextbenchTrainer, Any, Any]:
+        cfg = self.cfg
+        interrupt = GracefulInterruptCallback()
+        callbacks: list[Any] = [NonFiniteLossCallback(), interrupt, ProgressFileCallback(run_dir / PROGRESS_FILE)]
+        budget = None
+        if cfg.train.max_minutes:  # the cache counts against the budget
+            budget = TimeBudgetCallback(max(cfg.train.max_minutes - cache.seconds / 60, 0.0))
+            callbacks.append(budget)
+        if cfg.train.early_stopping_patience:
+            callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
+        callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
+        weights = class_weight_tensor(cfg.train.class_weights, self.prepared.splits["train"]["label"],
+                                      len(self.prepared.label_names))
+        trainer = TextbenchTrainer(
+            **cache.trainer_inputs(self.model, self.tokenized, DataCollatorWithPadding(self.built.tokenizer)),
+            args=args,
+            processing_class=self.built.tokenizer,
+            compute_metrics=make_compute_metrics(len(self.prepared.label_names)),
+            callbacks=callbacks,
+            class_weights=weights,
+            head_learning_rate=cfg.method.head_learning_rate,
+        )
+        if self.quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
+            trainer.remove_callback(PrinterCallback)
+        return trainer, interrupt, budget
+
+    def _test_split(self) -> tuple[list[str], np.ndarray]:
+        test = self.prepared.splits["test"][:]
+        return list(test["text"]), np.asarray(test["label"])
+
+    def _reference(self, predictor: Predictor, run_dir: Path) -> None:
+        """The pretrained model's test scores before training (``reference_metrics.json``), once."""
+        path = run_dir / REFERENCE_METRICS
+        if self.built.pretrained and self.cfg.eval.reference_before_training and not path.exists():
+            texts, labels = self._test_split()
+            probs, _ = predictor.timed_predict(texts)
+            write_json_atomic(path, {"split": "test", **full_report(probs, labels, self.prepared.label_names)})
+
+    def _finish(self, run_dir: Path, predictor: Predictor, cache: Any, cost: Cost, history: list[dict[str, Any]],
+                ckpt_dir: Path) -> RunResult:
+        cfg, names = self.cfg, self.prepared.label_names
+        texts, labels = self._test_split()
+        # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
+        probs, inference = predictor.timed_predict(texts)
+        scores = full_report(probs, labels, names)
+        scores["loss"] = log_loss(probs, labels)
+
+        def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
+            save_trained_model(self.model, out, cfg.method)
+            self.built.tokenizer.save_pretrained(out)
+
+        publish_model(run_dir, save)
+        cost = dataclasses.replace(cost, **peak_memory(), **inference, test_examples=len(texts),
+                                   extra=cache.cost(probs, cfg.train.eval_batch_size))
+        metrics = TestMetrics(scores=scores, cost=cost)
+        write_test_results(run_dir, metrics, labels, probs, names, history)
         plot_learning_curves(history, run_dir / "learning_curves.png", cfg.train.metric_for_best_model,
                              title=f"{run_dir.name}: learning curves")
         if not cfg.train.keep_checkpoints:
             shutil.rmtree(ckpt_dir, ignore_errors=True)
-        update_manifest(run_dir, status="complete", ended=now_iso(),
-                        total_seconds=round(time.perf_counter() - t_start, 2))
-        return RunResult(run_dir, test_metrics)
-
-    # One process measures the whole test set and writes the run files; all get its metrics.
-    return dist.on_main(finish)
+        return RunResult(run_dir, metrics.to_json())

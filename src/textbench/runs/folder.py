@@ -10,11 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from textbench.errors import RunError
+from textbench.errors import NonFiniteLossError, RunError
+from textbench.runs.records import MANIFEST, STATUS_COMPLETE
 from textbench.utils.io import read_json, write_json_atomic
-
-MANIFEST = "manifest.json"
-STATUS_COMPLETE = "complete"
 
 
 def now_iso() -> str:
@@ -109,7 +107,6 @@ def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[
     checkpoint yet (nothing worth keeping) or marks it ``failed``.
     """
     from textbench.runtime import distributed as dist
-    from textbench.training.callbacks import NonFiniteLossError
 
     if not dist.is_main():  # under torchrun only the main process keeps the folder's records
         yield

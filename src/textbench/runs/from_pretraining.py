@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from textbench.errors import ConfigError, ModelError
-from textbench.runs.folder import is_run_dir, run_status
-from textbench.utils.io import read_json
+from textbench.runs.folder import is_run_dir
+from textbench.runs.records import STATUS_COMPLETE, read_manifest
 
 # Settings a fine-tuning config may change on top of the pretrained architecture.
 FINETUNE_SETTABLE = {
@@ -24,11 +24,11 @@ def pretraining_model_dir(run: str | Path) -> Path:
         raise ModelError(f"{where} does not exist")
     if not is_run_dir(run_dir):
         raise ModelError(f"{where} is not a textbench run folder")
-    man = read_json(run_dir / "manifest.json")
-    if man.get("kind") != "pretrain":
+    man = read_manifest(run_dir)
+    if man is None or man.kind != "pretrain":
         raise ModelError(f"{where} is not a pretraining run (made by `textbench train`, not `textbench pretrain`)")
-    if run_status(run_dir) != "complete":
-        raise ModelError(f"{where} is not complete (status {run_status(run_dir)}); finish it with --resume")
+    if man.status != STATUS_COMPLETE:
+        raise ModelError(f"{where} is not complete (status {man.status}); finish it with --resume")
     return run_dir / "model"
 
 

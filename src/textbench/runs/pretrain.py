@@ -6,7 +6,6 @@ import dataclasses
 import math
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,10 @@ from textbench.tokenization import load_tokenizer, tokenizer_hash
 from textbench.tokenization.cache import train_tokenizer_cached
 from textbench.runtime import distributed as dist
 from textbench.runtime import environment as env
-from textbench.runs.artifacts import write_metrics_csv
+from textbench.runs.artifacts import write_training_log
+from textbench.runs.checkpoints import last_complete_checkpoint
+from textbench.runs.engine import RunClock, RunFolder, RunSpec, execute
+from textbench.runs.records import Manifest
 from textbench.training.callbacks import (
     DistributedStopSyncCallback,
     NonFiniteLossCallback,
@@ -33,9 +35,9 @@ from textbench.training.callbacks import (
     TimeBudgetCallback,
 )
 from textbench.runtime.memory import peak_memory
-from textbench.runs.folder import PROGRESS_FILE, claim_run_dir, guarded_run, now_iso, publish_model, update_manifest
+from textbench.runs.folder import PROGRESS_FILE, publish_model
 from textbench.training.trainer import TextbenchTrainer, training_arguments
-from textbench.utils.io import write_json_atomic, write_yaml_atomic
+from textbench.utils.io import write_json_atomic
 
 RUN_KIND = "pretrain"
 
@@ -109,7 +111,7 @@ def _build(cfg: PretrainConfig, texts: list[str], tmp: Path):
 def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | None = None,
                  quiet: bool = False) -> PretrainResult:
     """Pretrain and fill the run folder (``model/`` holds the LM and its tokenizer)."""
-    started, t0 = now_iso(), time.perf_counter()
+    clock = RunClock()
     dist.init()  # under torchrun/accelerate launch: the main process writes, all train
     env.configure_threads(cfg.train.threads)
     env.set_seed(cfg.train.seed)
@@ -132,25 +134,24 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
         ds = ds.map(lambda b: tok(b["text"], truncation=True, max_length=cfg.tokenizer.max_length,
                                   return_special_tokens_mask=not causal),
                     batched=True, remove_columns=["text"])
-        run_dir, resuming = dist.on_main(
-            lambda: claim_run_dir(out_dir, name, if_exists=cfg.output.if_exists, resume=resume))
-    with guarded_run(run_dir, fresh=not resuming, resume_command="textbench pretrain CONFIG --resume"):
-        return _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
-                                len(train), len(held))
+    spec = RunSpec(kind=RUN_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
+                   resume_command="textbench pretrain CONFIG --resume", if_exists=cfg.output.if_exists,
+                   resume_sections=("data", "tokenizer", "model", "mlm"))
+    manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
+                        git_commit=env.git_commit(), tokenizer_hash=tokenizer_hash(tok),
+                        extra={"objective": _objective(causal), "texts": info, "train_texts": len(train),
+                               "heldout_texts": len(held)})
+    return execute(spec, manifest, lambda folder: _pretrain(cfg, tok, model, causal, ds, folder, quiet),
+                   resume=resume, clock=clock)
 
 
-def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, started, t0, quiet,
-                     n_train, n_held) -> PretrainResult:
-    if dist.is_main():
-        if not resuming:
-            write_yaml_atomic(run_dir / "config.yaml", to_dict(cfg))
-        update_manifest(
-            run_dir, kind=RUN_KIND, name=run_dir.name, status="running", started=started, seed=cfg.train.seed,
-            objective="causal-lm" if causal else "masked-lm", machine=env.machine_info(),
-            versions=env.library_versions(), git_commit=env.git_commit(), texts=info,
-            train_texts=n_train, heldout_texts=n_held, tokenizer_hash=tokenizer_hash(tok),
-            processes=dist.world_size(),
-        )
+def _objective(causal: bool) -> str:
+    return "causal-lm" if causal else "masked-lm"
+
+
+def _pretrain(cfg: PretrainConfig, tok: Any, model: Any, causal: bool, ds: DatasetDict, folder: RunFolder,
+              quiet: bool) -> PretrainResult:
+    run_dir = folder.path
     collator = DataCollatorForLanguageModeling(
         tok, mlm=not causal, mlm_probability=cfg.mlm.mlm_probability if not causal else None,
         mask_replace_prob=cfg.mlm.mask_replace_prob, random_replace_prob=cfg.mlm.random_replace_prob,
@@ -166,21 +167,20 @@ def _pretrain_in_dir(cfg, tok, model, causal, ds, info, run_dir, resuming, start
                                data_collator=collator, processing_class=tok, callbacks=callbacks)
     if quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
         trainer.remove_callback(PrinterCallback)
-    before = trainer.evaluate() if not resuming else None
-    from textbench.runs.checkpoints import last_complete_checkpoint
-
+    before = trainer.evaluate() if not folder.resuming else None
     ck = run_dir / "checkpoints"
-    last = dist.on_main(lambda: last_complete_checkpoint(ck)) if resuming else None
+    last = dist.on_main(lambda: last_complete_checkpoint(ck)) if folder.resuming else None
     out = trainer.train(resume_from_checkpoint=last)
     after = trainer.evaluate()
-    return dist.on_main(lambda: _write_results(cfg, trainer, tok, out, before, after, causal, run_dir, ck, t0))
+    return dist.on_main(lambda: _write_results(cfg, trainer, tok, out, before, after, causal, run_dir, ck))
 
 
-def _write_results(cfg, trainer, tok, out, before, after, causal, run_dir: Path, ck: Path, t0: float) -> PretrainResult:
+def _write_results(cfg: PretrainConfig, trainer: Any, tok: Any, out: Any, before: dict[str, float] | None,
+                   after: dict[str, float], causal: bool, run_dir: Path, ck: Path) -> PretrainResult:
     publish_model(run_dir, lambda out: (trainer.model.save_pretrained(out), tok.save_pretrained(out)))
     history = trainer.state.log_history
     metrics = {
-        "objective": "causal-lm" if causal else "masked-lm",
+        "objective": _objective(causal),
         "heldout_loss": after["eval_loss"],
         "heldout_perplexity": math.exp(min(after["eval_loss"], 50)),
         "heldout_loss_before": before["eval_loss"] if before else None,
@@ -191,10 +191,8 @@ def _write_results(cfg, trainer, tok, out, before, after, causal, run_dir: Path,
         **peak_memory(),
     }
     write_json_atomic(run_dir / "pretrain_metrics.json", metrics)
-    write_metrics_csv(history, run_dir / "metrics.csv")
-    write_json_atomic(run_dir / "trainer_log.json", history)
+    write_training_log(run_dir, history)
     plot_learning_curves(history, run_dir / "learning_curves.png", metric="loss", title=f"{run_dir.name}: pretraining")
     if not cfg.train.keep_checkpoints:
         shutil.rmtree(ck, ignore_errors=True)
-    update_manifest(run_dir, status="complete", ended=now_iso(), total_seconds=round(time.perf_counter() - t0, 2))
     return PretrainResult(run_dir, metrics)

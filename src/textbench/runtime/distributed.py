@@ -49,9 +49,11 @@ def init() -> None:
 
 
 def _group_ready() -> bool:
+    if not is_distributed():  # a single process never imports torch here (baselines run without it)
+        return False
     import torch
 
-    return is_distributed() and torch.distributed.is_available() and torch.distributed.is_initialized()
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
 
 
 def barrier() -> None:

@@ -34,7 +34,8 @@ from textbench.study.preflight import preflight
 from textbench.study.shared_tokenizers import shared_tokenizer_dir, train_shared_tokenizers, with_shared_tokenizer
 from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
 from textbench.runs.folder import read_progress, run_status
-from textbench.utils.io import read_json, write_json_atomic, write_yaml_atomic
+from textbench.runs.records import read_test_metrics
+from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 log = logging.getLogger("textbench")
 Executor = Literal["subprocess", "inline"]
@@ -261,10 +262,9 @@ def run_one(run: PlannedRun, executor: Executor = "subprocess",
 
 
 def _macro_f1(run: PlannedRun) -> str:
-    try:
-        return f"{read_json(run.run_dir / 'test_metrics.json')['macro_f1']:.3f}"
-    except (OSError, ValueError, KeyError):
-        return "?"
+    metrics = read_test_metrics(run.run_dir)
+    score = metrics.get("macro_f1") if metrics else None
+    return f"{score:.3f}" if isinstance(score, (int, float)) else "?"
 
 
 def plan_status(study: Study) -> list[tuple[PlannedRun, str]]:

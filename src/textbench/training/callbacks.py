@@ -8,6 +8,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from textbench.errors import NonFiniteLossError
 from textbench.utils.io import write_json_atomic
 
 
@@ -29,10 +30,6 @@ class TimeBudgetCallback(TrainerCallback):
             control.should_evaluate = True
             control.should_save = True
         return control
-
-
-class NonFiniteLossError(RuntimeError):
-    """Raised when the training loss becomes NaN or infinite."""
 
 
 class NonFiniteLossCallback(TrainerCallback):
