@@ -9,11 +9,13 @@ Measured side by side in one run:
 
 - ``import torch``: ``python -c "import torch"``, the unit of the ratios;
 - ``--help``: ``textbench --help`` (goal < 0.1x ``import torch``);
-- ``baseline run``: ``textbench baseline CONFIG`` of a majority-class run on the
-  built-in data, what a study starts for a baseline: everything in it is fixed cost;
-- ``scratch run``: ``textbench train`` of a tiny from-scratch model on 256 built-in rows for one
-  epoch, what a study starts for a model arm; its fixed cost is the wall time less the
-  Trainer's train runtime and the test set's inference time (goal < 1.5x ``import torch``).
+- ``baseline run``: ``textbench worker baseline CONFIG --data-store DIR`` of a majority-class
+  run on the built-in data, exactly what a study starts for a baseline (its data prepared once
+  in the study's store): everything in it is fixed cost;
+- ``scratch run``: ``textbench worker finetune CONFIG --data-store DIR`` of a tiny from-scratch
+  model on 256 built-in rows for one epoch, what a study starts for a model arm; its fixed cost
+  is the wall time less the Trainer's train runtime and the test set's inference time (goal
+  < 1.5x ``import torch``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ model:
   architecture: {hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64}
 train: {epochs: 1, batch_size: 32, learning_rate: 1.0e-3, threads: 1}
 eval: {reference_before_training: false}
+output: {dir: "%s", name: "%s"}
 """
 BASELINE = """\
 baseline: {name: majority}
@@ -57,6 +60,21 @@ def timed(cmd: list[str], cwd: Path) -> float:
     return secs
 
 
+def _data_store(tmp: Path) -> Path:
+    """The two configs' data prepared once, as a study does before its runs."""
+    import yaml
+
+    from textbench.config.loader import from_dict
+    from textbench.data import DataConfig, prepare_data
+    from textbench.data.store import data_key, save_prepared
+
+    store = tmp / "prepared"
+    for template in (SCRATCH, BASELINE):
+        data = from_dict(DataConfig, yaml.safe_load(template % ("x", "x"))["data"], "data")
+        save_prepared(prepare_data(data), store, data_key(data))
+    return store
+
+
 def run(quick: bool) -> dict[str, Any]:
     rounds = 3 if quick else 7
     py = sys.executable
@@ -64,17 +82,19 @@ def run(quick: bool) -> dict[str, Any]:
     scratch_fixed: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as d:
         tmp = Path(d)
-        (tmp / "scratch.yaml").write_text(SCRATCH)
-        timed([py, "-m", "textbench", "train", str(tmp / "scratch.yaml"), "--output-dir", str(tmp / "warm"),
-               "--name", "warm"], tmp)  # warm the file cache and the trained-tokenizer cache
+        store = str(_data_store(tmp))
+
+        def worker(kind: str, template: str, name: str) -> float:
+            cfg = tmp / f"{name}.yaml"
+            cfg.write_text(template % (tmp / "runs", name))
+            return timed([py, "-m", "textbench", "worker", kind, str(cfg), "--data-store", store], tmp)
+
+        worker("finetune", SCRATCH, "warm")  # warm the file cache and the trained-tokenizer cache
         for i in range(rounds):
             times["import torch"].append(timed([py, "-c", "import torch"], tmp))
             times["--help"].append(timed([py, "-m", "textbench", "--help"], tmp))
-            cfg = tmp / f"baseline-{i}.yaml"
-            cfg.write_text(BASELINE % (tmp / "runs", f"majority-{i}"))
-            times["baseline run"].append(timed([py, "-m", "textbench", "baseline", str(cfg)], tmp))
-            secs = timed([py, "-m", "textbench", "train", str(tmp / "scratch.yaml"), "--output-dir",
-                          str(tmp / "runs"), "--name", f"scratch-{i}"], tmp)
+            times["baseline run"].append(worker("baseline", BASELINE, f"majority-{i}"))
+            secs = worker("finetune", SCRATCH, f"scratch-{i}")
             times["scratch run"].append(secs)
             cost = json.loads((tmp / "runs" / f"scratch-{i}" / "test_metrics.json").read_text())["cost"]
             scratch_fixed.append(secs - cost["train_seconds"] - cost.get("inference_seconds", 0.0))

@@ -20,8 +20,8 @@ LAYERS: list[set[str]] = [
     {"report"},  # reads run folders and study outputs
     {"runs"},  # the run engine and run kinds
     {"training", "inference", "baselines", "pretraining"},
+    {"config"},  # run configs: sections from data, tokenization, methods
     {"methods"},
-    {"config"},
     {"models", "data", "tokenization", "evaluation"},
     {"runtime"},
     {"utils"},

@@ -21,7 +21,7 @@ from datasets import Dataset, DatasetDict
 
 from helpers.interrupt import interrupt_at_step
 from textbench.config import load_run_config
-from textbench.config.schema import MethodConfig
+from textbench.methods import MethodConfig
 from textbench.data import prepare_data
 from textbench.errors import RunError
 from textbench.inference import Predictor
@@ -150,8 +150,8 @@ def test_probe_on_textbench_model_head_on_features_equals_full_model(load_tiny, 
     model = models.TextbenchForSequenceClassification(models.TextbenchConfig(
         vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
         max_position_embeddings=64, num_labels=3, pad_token_id=tok.pad_token_id, pooling="mean"))
-    model = apply_method(model, MethodConfig(name="linear_probe", probe_head=head))
-    cache = build_frozen_cache(model, MethodConfig(name="linear_probe", probe_head=head), tokenized(tok, tb), tok)
+    model = apply_method(model, MethodConfig.of("linear_probe", probe_head=head))
+    cache = build_frozen_cache(model, MethodConfig.of("linear_probe", probe_head=head), tokenized(tok, tb), tok)
     assert cache.used and "pooled vector" in cache.detail
     batch = cache.collator([cache.splits["train"][i] for i in range(len(tb.SENTENCES))])
     opt = torch.optim.AdamW(cache.model.parameters(), lr=1e-2)
@@ -172,7 +172,7 @@ def test_freeze_cache_on_performer_model_trains(load_tiny, tb):
         vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
         max_position_embeddings=64, num_labels=3, pad_token_id=tok.pad_token_id, attention_type="performer",
         performer_num_features=16, performer_redraw_interval=1))
-    method = MethodConfig(name="freeze", trainable_layers=1)
+    method = MethodConfig.of("freeze", trainable_layers=1)
     model = apply_method(model, method)
     frozen_projection = model.textbench.layers[0].attention.projection.clone()
     cache = build_frozen_cache(model, method, tokenized(tok, tb), tok)
@@ -192,7 +192,7 @@ def test_fallbacks_leave_the_model_as_it_was(load_tiny, tb, monkeypatch):
 
     assert "no frozen part" in build_frozen_cache(model, MethodConfig(name="lora"), data, tok).detail
     assert "cache_frozen: false" in build_frozen_cache(
-        model, MethodConfig(name="linear_probe", cache_frozen=False), data, tok).detail
+        model, MethodConfig.of("linear_probe", cache_frozen=False), data, tok).detail
     too_big = build_frozen_cache(model, probe, data, tok, max_bytes=10)
     assert not too_big.used and "GiB" in too_big.detail
     # a cache that does not reproduce the model's logits is refused before training

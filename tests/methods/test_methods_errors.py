@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, DistilBertConfig, DistilBertForSequenceClassification
 
 from textbench.config import load_run_config
-from textbench.config.schema import MethodConfig
+from textbench.methods import MethodConfig
 from textbench.errors import ConfigError, ModelError, TextbenchError
 from textbench.methods import apply_method
 
@@ -21,7 +21,7 @@ def one_line(err: pytest.ExceptionInfo) -> str:
 
 def test_unknown_lora_target_names_it_and_lists_candidates(load_tiny):
     with pytest.raises(ConfigError) as err:
-        apply_method(load_tiny("bert")[0], MethodConfig(name="lora", target_modules=["query", "q_proj"]))
+        apply_method(load_tiny("bert")[0], MethodConfig.of("lora", target_modules=["query", "q_proj"]))
     msg = one_line(err)
     assert "method.target_modules" in msg and "'q_proj'" in msg
     for candidate in ("query", "key", "value", "dense"):
@@ -31,11 +31,11 @@ def test_unknown_lora_target_names_it_and_lists_candidates(load_tiny):
 
 def test_lora_target_that_peft_cannot_adapt(load_tiny):
     with pytest.raises(ConfigError, match="method.target_modules"):
-        apply_method(load_tiny("bert")[0], MethodConfig(name="lora", target_modules=["LayerNorm"]))
+        apply_method(load_tiny("bert")[0], MethodConfig.of("lora", target_modules=["LayerNorm"]))
 
 
 def test_lora_target_override_for_decoders(load_tiny):
-    model = apply_method(load_tiny("llama")[0], MethodConfig(name="lora", target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]))
+    model = apply_method(load_tiny("llama")[0], MethodConfig.of("lora", target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]))
     adapted = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n, _ in model.named_parameters() if "lora_A" in n}
     assert adapted == {"q_proj", "k_proj", "v_proj", "o_proj"}
 
@@ -47,7 +47,7 @@ def test_rank_zero_is_a_config_error():
 
 def test_freezing_more_layers_than_exist(load_tiny):
     with pytest.raises(ConfigError) as err:
-        apply_method(load_tiny("bert")[0], MethodConfig(name="freeze", trainable_layers=5))
+        apply_method(load_tiny("bert")[0], MethodConfig.of("freeze", trainable_layers=5))
     msg = one_line(err)
     assert "method.trainable_layers" in msg and "5" in msg and "only 2" in msg
 
@@ -78,7 +78,7 @@ def test_prefix_on_a_model_that_takes_a_cache_but_ignores_it(load_tiny):
 
 def test_prefix_hidden_size_needs_projection(load_tiny):
     with pytest.raises(ConfigError, match="prefix_projection"):
-        apply_method(load_tiny("bert")[0], MethodConfig(name="prefix", prefix_hidden_size=16))
+        apply_method(load_tiny("bert")[0], MethodConfig.of("prefix", prefix_hidden_size=16))
 
 
 def test_bitfit_on_a_model_without_biases(load_tiny):
@@ -89,7 +89,7 @@ def test_bitfit_on_a_model_without_biases(load_tiny):
 
 def test_merge_adapter_only_for_lora(load_tiny):
     with pytest.raises(ConfigError, match="merge_adapter"):
-        apply_method(load_tiny("bert")[0], MethodConfig(name="prefix", merge_adapter=True))
+        apply_method(load_tiny("bert")[0], MethodConfig.of("prefix", merge_adapter=True))
 
 
 def test_decoder_without_pad_token_id(tiny_paths):

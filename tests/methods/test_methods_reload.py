@@ -8,20 +8,20 @@ import pytest
 import torch
 import yaml
 
-from textbench.config.schema import MethodConfig
+from textbench.methods import MethodConfig
 from textbench.methods import apply_method, load_trained_model, save_trained_model
 
 METHODS = {
     "full": MethodConfig(name="full"),
-    "lora": MethodConfig(name="lora", r=4),
-    "lora-merged": MethodConfig(name="lora", r=4, merge_adapter=True),
-    "prefix": MethodConfig(name="prefix", num_virtual_tokens=3),
-    "prefix-projection": MethodConfig(name="prefix", num_virtual_tokens=3, prefix_projection=True,
+    "lora": MethodConfig.of("lora", r=4),
+    "lora-merged": MethodConfig.of("lora", r=4, merge_adapter=True),
+    "prefix": MethodConfig.of("prefix", num_virtual_tokens=3),
+    "prefix-projection": MethodConfig.of("prefix", num_virtual_tokens=3, prefix_projection=True,
                                       prefix_hidden_size=16),
-    "probe-linear": MethodConfig(name="linear_probe", probe_head="linear"),
-    "probe-bert": MethodConfig(name="linear_probe", probe_head="bert"),
-    "probe-mlp": MethodConfig(name="linear_probe", probe_head="mlp"),
-    "freeze": MethodConfig(name="freeze", trainable_layers=1),
+    "probe-linear": MethodConfig.of("linear_probe", probe_head="linear"),
+    "probe-bert": MethodConfig.of("linear_probe", probe_head="bert"),
+    "probe-mlp": MethodConfig.of("linear_probe", probe_head="mlp"),
+    "freeze": MethodConfig.of("freeze", trainable_layers=1),
     "bitfit": MethodConfig(name="bitfit"),
 }
 CASES = [(k, m) for k in ("bert", "llama") for m in METHODS if not (k == "llama" and m == "bitfit")]
@@ -41,11 +41,12 @@ def test_save_reload_gives_identical_probabilities(load_tiny, tb, tmp_path, kind
     out = tmp_path / "model"
     save_trained_model(model, out, METHODS[method])
     is_adapter = (out / "adapter_config.json").is_file()
-    assert is_adapter == (METHODS[method].name in ("lora", "prefix") and not METHODS[method].merge_adapter)
+    settings = vars(METHODS[method].settings)
+    assert is_adapter == (METHODS[method].name in ("lora", "prefix") and not settings.get("merge_adapter"))
     reloaded = load_trained_model(out)
     after = tb.probabilities(reloaded, tok)
     # merging re-rounds W + BA; a reloaded prefix projection is stored already projected
-    tol = 1e-5 if METHODS[method].merge_adapter else 1e-6 if METHODS[method].prefix_projection else 0.0
+    tol = 1e-5 if settings.get("merge_adapter") else 1e-6 if settings.get("prefix_projection") else 0.0
     torch.testing.assert_close(after, before, atol=tol, rtol=0)
     assert not reloaded.training
 

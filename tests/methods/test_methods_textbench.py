@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from textbench.config.schema import MethodConfig
+from textbench.methods import MethodConfig
 from textbench.errors import ModelError
 from textbench.methods import apply_method, count_parameters, load_trained_model, save_trained_model
 from textbench.methods.lora import default_target_modules
@@ -53,7 +53,8 @@ def test_default_lora_targets_per_attention():
                                               ("mha", "linear_probe"), ("lsh", "freeze")])
 def test_scratch_model_saves_and_reloads(tmp_path, attention, method):
     """A from-scratch base exists nowhere on disk: adapters save it beside themselves."""
-    cfg = MethodConfig(name=method, num_virtual_tokens=3, probe_head="mlp", trainable_layers=1)
+    own = {"prefix": {"num_virtual_tokens": 3}, "linear_probe": {"probe_head": "mlp"}, "freeze": {"trainable_layers": 1}}
+    cfg = MethodConfig.of(method, **own.get(method, {}))
     model = apply_method(tiny(attention), cfg)
     full = count_parameters(tiny(attention))
     if method in ("lora", "prefix"):

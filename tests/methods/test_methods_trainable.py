@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from textbench.config.schema import MethodConfig
+from textbench.methods import MethodConfig
 from textbench.methods import apply_method, count_parameters
 
 # model kind -> (last layer prefix, modules above the layer stack, head, LoRA default targets)
@@ -31,7 +31,7 @@ def test_full_trains_everything(load_tiny, kind):
 @pytest.mark.parametrize("kind", ["bert", "llama"])
 @pytest.mark.parametrize("head", ["linear", "bert", "mlp"])
 def test_probe_trains_only_the_head(load_tiny, kind, head):
-    model = apply_method(load_tiny(kind)[0], MethodConfig(name="linear_probe", probe_head=head))
+    model = apply_method(load_tiny(kind)[0], MethodConfig.of("linear_probe", probe_head=head))
     head_prefix = PARTS[kind][2]
     names = trainable(model)
     assert names == {n for n in everything(model) if n.startswith(head_prefix)}
@@ -44,7 +44,7 @@ def test_probe_trains_only_the_head(load_tiny, kind, head):
 
 @pytest.mark.parametrize("kind", ["bert", "llama"])
 def test_lora_trains_only_adapters_and_head(load_tiny, kind):
-    model = apply_method(load_tiny(kind)[0], MethodConfig(name="lora", r=4))
+    model = apply_method(load_tiny(kind)[0], MethodConfig.of("lora", r=4))
     names = trainable(model)
     lora = {n for n in names if "lora_" in n}
     head = {n for n in names if "modules_to_save" in n}
@@ -57,7 +57,7 @@ def test_lora_trains_only_adapters_and_head(load_tiny, kind):
 @pytest.mark.parametrize("kind", ["bert", "llama"])
 @pytest.mark.parametrize("projection", [False, True])
 def test_prefix_trains_only_prompt_encoder_and_head(load_tiny, kind, projection):
-    cfg = MethodConfig(name="prefix", num_virtual_tokens=4, prefix_projection=projection,
+    cfg = MethodConfig.of("prefix", num_virtual_tokens=4, prefix_projection=projection,
                        prefix_hidden_size=16 if projection else None)
     model = apply_method(load_tiny(kind)[0], cfg)
     names = trainable(model)
@@ -71,13 +71,13 @@ def test_prefix_trains_only_prompt_encoder_and_head(load_tiny, kind, projection)
 
 @pytest.mark.parametrize("kind", ["bert", "llama"])
 def test_freeze_trains_top_layers_and_above(load_tiny, kind):
-    model = apply_method(load_tiny(kind)[0], MethodConfig(name="freeze", trainable_layers=1))
+    model = apply_method(load_tiny(kind)[0], MethodConfig.of("freeze", trainable_layers=1))
     last, above, head, _ = PARTS[kind]
     expected = {n for n in everything(model) if n.startswith((last, head, *above))}
     assert trainable(model) == expected
-    model = apply_method(load_tiny(kind)[0], MethodConfig(name="freeze", trainable_layers=0))
+    model = apply_method(load_tiny(kind)[0], MethodConfig.of("freeze", trainable_layers=0))
     assert trainable(model) == {n for n in everything(model) if n.startswith((head, *above))}
-    model = apply_method(load_tiny(kind)[0], MethodConfig(name="freeze", trainable_layers=2))
+    model = apply_method(load_tiny(kind)[0], MethodConfig.of("freeze", trainable_layers=2))
     frozen = everything(model) - trainable(model)
     assert frozen and all("embed" in n for n in frozen)
 
@@ -93,7 +93,7 @@ def test_totals_agree_across_methods(load_tiny, kind):
     """A LoRA or prefix run and a full run of the same model report the same total."""
     counts = {}
     for cfg in (MethodConfig(name="full"), MethodConfig(name="lora"), MethodConfig(name="prefix"),
-                MethodConfig(name="freeze", trainable_layers=1), MethodConfig(name="linear_probe")):
+                MethodConfig.of("freeze", trainable_layers=1), MethodConfig(name="linear_probe")):
         model = apply_method(load_tiny(kind)[0], cfg)
         counts[cfg.name] = count_parameters(model)
     totals = {c["total"] for c in counts.values()}

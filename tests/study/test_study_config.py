@@ -47,9 +47,9 @@ def test_arm_from_config_file_with_shared_set_and_seeds(tmp_path):
     assert arm.settings["train"]["learning_rate"] == 3e-5  # set wins
     assert arm.settings["data"]["max_train_samples"] == 100  # a per-arm data key
     run = load_study(path).runs()[-1]
-    cfg = run.config()
-    assert cfg["train"]["seed"] == 3 and cfg["output"]["name"] == "seed-3"
-    assert Path(cfg["output"]["dir"]).is_absolute() and "elsewhere" not in cfg["output"]["dir"]
+    cfg = run.config()  # typed: the arm's RunConfig with the run's seed and folder
+    assert cfg.train.seed == 3 and cfg.output.name == "seed-3" and cfg.train.epochs == 7
+    assert Path(cfg.output.dir).is_absolute() and "elsewhere" not in cfg.output.dir
 
 
 def test_relative_data_paths_resolve_against_the_study_file(tmp_path):
@@ -76,8 +76,10 @@ def test_relative_data_paths_resolve_against_the_study_file(tmp_path):
         ([{"name": "r", "reference": "nope"}], "reference names no arm 'nope'"),
         ([{"name": "r", "reference": "tfidf"}], "must be a pretrained-model arm"),
         ([{"name": "a", "baseline": "tfidf", "set": {"train.epochs": 2}}], "only baseline.* and data.*"),
-        ([{"name": "a", "sweep": [{"name": "x", "method.r": 4}, {"name": "x", "method.r": 8}]}],
+        ([{"name": "a", "set": {"method.name": "lora"},
+           "sweep": [{"name": "x", "method.r": 4}, {"name": "x", "method.r": 8}]}],
          "two arms are named 'a-x' after expanding"),
+        ([{"name": "a", "sweep": {"method.r": [4, 8]}}], "unknown key 'method.r' for method full"),
     ],
 )
 def test_bad_arms_fail_with_a_clear_message(tmp_path, arms, message):

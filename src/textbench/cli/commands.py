@@ -62,6 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--resume", action="store_true", help="restart an unfinished run folder")
     b.set_defaults(handler=cmd_baseline)
 
+    # the study's entry point for a child process: any run kind, from the config it wrote (not listed)
+    w = sub.add_parser("worker", description="Run one run of a study (internal: what `textbench study` starts).")
+    w.add_argument("kind", help="run kind: finetune, pretrain or baseline")
+    w.add_argument("config", help="the run's config YAML")
+    w.add_argument("--resume", action="store_true")
+    w.add_argument("--data-store", help="the study's prepared-data folder (the run loads its data from there)")
+    w.set_defaults(handler=cmd_worker)
+
     from textbench.cli import env_command, extra_commands
 
     extra_commands.register(sub)
@@ -84,13 +92,24 @@ def is_main_process() -> bool:
     return is_main()
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from textbench.runs.kinds import run_kind, stored_data
+
+    kind = run_kind(args.kind)
+    cfg = kind.load_config(args.config, [])  # a bad config is reported before torch loads
+    prepared = stored_data(cfg, Path(args.data_store) if args.data_store else None)
+    result = kind.run(cfg, resume=args.resume, prepared=prepared)
+    if is_main_process():
+        print(f"run {result.run_dir}: complete")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    from textbench.config import load_run_config
+    from textbench.runs.kinds import run_kind
 
-    cfg = load_run_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
-    from textbench.runs.finetune import train_run
-
-    result = train_run(cfg, resume=args.resume)
+    kind = run_kind("finetune")
+    cfg = kind.load_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
+    result = kind.run(cfg, resume=args.resume)
     if not is_main_process():  # under torchrun/accelerate launch the main process reports
         return 0
     m = result.test_metrics
@@ -102,12 +121,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    from textbench.pretraining import load_pretrain_config
+    from textbench.runs.kinds import run_kind
 
-    cfg = load_pretrain_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
-    from textbench.runs.pretrain import pretrain_run
-
-    res = pretrain_run(cfg, resume=args.resume)
+    kind = run_kind("pretrain")
+    cfg = kind.load_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
+    res = kind.run(cfg, resume=args.resume)
     if not is_main_process():
         return 0
     m = res.metrics
@@ -189,12 +207,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from textbench.baselines import load_baseline_config
+    from textbench.runs.kinds import run_kind
 
-    cfg = load_baseline_config(args.config)  # a bad config is reported before the heavier imports
-    from textbench.runs.baseline import run_baseline
-
-    result = run_baseline(cfg, resume=args.resume)
+    kind = run_kind("baseline")
+    cfg = kind.load_config(args.config, [])  # a bad config is reported before the heavier imports
+    result = kind.run(cfg, resume=args.resume)
     m = result.test_metrics
     print(f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
           f" train {m['cost']['train_seconds']:.1f}s")

@@ -35,7 +35,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     if args.dry_run:
         from textbench.study.preflight import preflight
 
-        notes, _ = preflight(study)
+        notes, _, _ = preflight(study)
         print(f"study {study.name}: {len(study.arms)} arms x {len(study.seeds)} seeds -> {study.dir}/")
         for run, what in plan_status(study):
             print(f"  {run.key:<40} {run.arm.label:<60} {what}")

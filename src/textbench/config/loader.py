@@ -141,7 +141,14 @@ def _join(where: str, key: Any) -> str:
 
 
 def from_dict(cls: type[T], data: Any, where: str = "") -> T:
-    """Build dataclass ``cls`` from a mapping; unknown keys and wrong types raise ConfigError."""
+    """Build dataclass ``cls`` from a mapping; unknown keys and wrong types raise ConfigError.
+
+    A class with a ``from_config(data, where, parse)`` classmethod parses itself (a section
+    whose keys depend on a value in it, like ``method:``); ``parse`` is this function.
+    """
+    custom = getattr(cls, "from_config", None)
+    if custom is not None:
+        return custom(data, where or "config", from_dict)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -182,7 +189,10 @@ def load_dataclass(cls: type[T], raw: dict[str, Any], source: str | Path | None)
 
 
 def to_dict(obj: Any) -> Any:
-    """Dataclass -> plain dict (for saving the resolved config)."""
+    """Dataclass -> plain dict (for saving the resolved config); ``to_config()`` where a class has one."""
+    custom = getattr(obj, "to_config", None)
+    if custom is not None and dataclasses.is_dataclass(obj):
+        return to_dict(custom())
     if dataclasses.is_dataclass(obj):
         return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, (list, tuple)):

@@ -15,7 +15,11 @@ from typing import Any, Literal
 from textbench.config.loader import apply_overrides, load_dataclass, load_yaml
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
+from textbench.methods.config import MethodConfig
 from textbench.tokenization.config import TokenizerConfig
+
+__all__ = ["DataConfig", "EvalConfig", "MethodConfig", "ModelConfig", "OutputConfig", "RunConfig", "TokenizerConfig",
+           "TrainConfig", "load_run_config"]
 
 
 def _positive(where: str, name: str, value: float | int | None, *, allow_zero: bool = False) -> None:
@@ -49,44 +53,6 @@ class ModelConfig:
             raise ConfigError(f"{where}.from_pretraining_run: only used with model.kind: scratch")
         if not self.name_or_path and self.kind == "pretrained":
             raise ConfigError(f"{where}.name_or_path: empty; name a hub id, a folder or builtin:minilm-l6")
-
-
-@dataclass
-class MethodConfig:
-    """How to train: which parameters move."""
-
-    name: Literal["full", "lora", "prefix", "linear_probe", "freeze", "bitfit"] = "full"
-    # lora
-    r: int = 8
-    alpha: float = 16.0
-    dropout: float = 0.05
-    target_modules: list[str] | None = None  # None = found automatically for the model
-    merge_adapter: bool = False  # merge LoRA into the base weights when saving the final model
-    # prefix tuning
-    num_virtual_tokens: int = 20
-    prefix_projection: bool = False
-    prefix_hidden_size: int | None = None
-    # linear probe head
-    probe_head: Literal["linear", "bert", "mlp"] = "linear"
-    # freeze: number of top transformer layers left trainable
-    trainable_layers: int = 2
-    # cache the frozen part's outputs (probe: features; freeze: lower layers) across epochs
-    cache_frozen: bool = True
-    # optional learning rate for the classification head (None = train.learning_rate)
-    head_learning_rate: float | None = None
-
-    def validate(self, where: str) -> None:
-        if self.name == "lora":
-            if self.r < 1:
-                raise ConfigError(f"{where}.r: LoRA rank must be >= 1, got {self.r}")
-            _positive(where, "alpha", self.alpha)
-            if not 0 <= self.dropout < 1:
-                raise ConfigError(f"{where}.dropout: must be in [0, 1), got {self.dropout}")
-        if self.name == "prefix" and self.num_virtual_tokens < 1:
-            raise ConfigError(f"{where}.num_virtual_tokens: must be >= 1, got {self.num_virtual_tokens}")
-        if self.name == "freeze" and self.trainable_layers < 0:
-            raise ConfigError(f"{where}.trainable_layers: must be >= 0, got {self.trainable_layers}")
-        _positive(where, "head_learning_rate", self.head_learning_rate)
 
 
 @dataclass
@@ -190,14 +156,19 @@ class RunConfig:
 
     def validate(self, where: str) -> None:
         where = "" if where == "config" else where + "."
-        if self.model.kind == "scratch" and self.method.name not in ("full", "lora", "freeze", "bitfit"):
-            if self.method.name == "prefix" and self.model.architecture.get("attention_type", "mha") == "mha":
-                return
-            if self.method.name == "linear_probe" and self.model.from_pretraining_run:
-                return
+        if self.model.kind != "scratch":
+            return
+        spec = self.method.spec
+        if spec.needs_pretrained_weights and not self.model.from_pretraining_run:
             raise ConfigError(
-                f"{where}method.name: {self.method.name!r} needs pretrained weights; a scratch model"
-                " without model.from_pretraining_run has nothing to probe or prefix-tune"
+                f"{where}method.name: {spec.name!r} needs pretrained weights; a scratch model"
+                " without model.from_pretraining_run has nothing to train it on"
+            )
+        attention = self.model.architecture.get("attention_type", "mha")
+        if spec.attention_types and attention not in spec.attention_types:
+            raise ConfigError(
+                f"{where}method.name: {spec.name!r} works with attention_type {' or '.join(spec.attention_types)};"
+                f" this scratch model uses {attention}"
             )
 
 

@@ -1,6 +1,7 @@
 """Compute the frozen part of a model once, so each epoch runs only what trains.
 
-``method.cache_frozen`` (on by default) for the two methods with a frozen bottom:
+``method.cache_frozen`` (on by default) for the methods with a frozen part
+(``MethodSpec.frozen_part``):
 
 - ``linear_probe``: the head's input (BERT's pooled output, our models' pooled vector,
   a decoder's last non-padding token state, ...) is captured once per example;
@@ -31,8 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from textbench.config.schema import MethodConfig
-from textbench.methods.anatomy import head_names, is_last_token_classifier, layer_stack
+from textbench.methods.config import MethodConfig
+from textbench.methods.model_parts import head_names, is_last_token_classifier, layer_stack
 from textbench.methods.cached_models import HeadOnFeatures, TopLayersOnCache
 from textbench.methods.saving import _is_peft
 
@@ -199,9 +200,10 @@ def _probe_plan(model: nn.Module, tokenizer: Any) -> _Plan:
     )
 
 
-def _freeze_plan(model: nn.Module, method: MethodConfig, tokenizer: Any) -> _Plan:
+def _freeze_plan(model: nn.Module, tokenizer: Any) -> _Plan:
     stack = layer_stack(model)
-    frozen = stack.num_layers - method.trainable_layers
+    trains = {stack.index(n) for n, p in model.named_parameters() if p.requires_grad} - {None}
+    frozen = min(trains) if trains else stack.num_layers  # the blocks below the first that trains
     if frozen < 1:
         raise CacheUnsupported("every layer trains; only the embeddings are frozen")
     seen_stack = False
@@ -314,9 +316,10 @@ def build_frozen_cache(
     with ``method.cache_frozen: false``, and when the cache cannot stand in for the
     model (see the module docstring); the model is then left as it was.
     """
-    if method.name not in ("linear_probe", "freeze"):
+    frozen_part = method.spec.frozen_part
+    if frozen_part is None:
         return FrozenCache(False, f"method {method.name} has no frozen part to cache")
-    if not method.cache_frozen:
+    if not method.settings.cache_frozen:  # every method with a frozen part has the setting
         return FrozenCache(False, "off (method.cache_frozen: false): the frozen part runs every step")
     if _is_peft(model):
         return FrozenCache(False, "not cached: a PEFT-wrapped model; the frozen part runs every step")
@@ -326,7 +329,7 @@ def build_frozen_cache(
         model.to(device)
     model.eval()
     try:
-        plan = _probe_plan(model, tokenizer) if method.name == "linear_probe" else _freeze_plan(model, method, tokenizer)
+        plan = _probe_plan(model, tokenizer) if frozen_part == "head_input" else _freeze_plan(model, tokenizer)
         columns = {s: tokenized[s].to_dict() for s in SPLITS}
         tokens = sum(len(x) for s in SPLITS for x in columns[s]["input_ids"])
         examples = sum(len(columns[s]["input_ids"]) for s in SPLITS)

@@ -15,12 +15,14 @@ The head (``classifier``/``score``) is in ``modules_to_save``: trained and saved
 
 from __future__ import annotations
 
-from torch import nn
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from textbench.config.schema import MethodConfig
 from textbench.errors import ConfigError, ModelError
-from textbench.methods.anatomy import has_module, head_names, linear_leaf_names, model_type
-from textbench.methods.registry import METHODS
+from textbench.methods.registry import MethodSpec, register_method
+
+if TYPE_CHECKING:
+    from torch import nn
 
 TARGET_RULES: list[list[str]] = [
     ["qk_proj", "v_proj"],
@@ -33,8 +35,27 @@ TARGET_RULES: list[list[str]] = [
 ]
 
 
-def default_target_modules(model: nn.Module) -> list[str]:
+@dataclass
+class LoraSettings:
+    r: int = 8  # rank of the update
+    alpha: float = 16.0  # scaling: the update is multiplied by alpha / r
+    dropout: float = 0.05
+    target_modules: list[str] | None = None  # None = found automatically for the model
+    merge_adapter: bool = False  # merge LoRA into the base weights when saving the final model
+
+    def validate(self, where: str) -> None:
+        if self.r < 1:
+            raise ConfigError(f"{where}.r: LoRA rank must be >= 1, got {self.r}")
+        if self.alpha <= 0:
+            raise ConfigError(f"{where}.alpha: must be > 0, got {self.alpha}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"{where}.dropout: must be in [0, 1), got {self.dropout}")
+
+
+def default_target_modules(model: "nn.Module") -> list[str]:
     """The attention projections LoRA adapts by default (see the module docstring)."""
+    from textbench.methods.model_parts import head_names, linear_leaf_names, model_type
+
     heads = head_names(model)
     names = set(linear_leaf_names(model, exclude=heads))
     for rule in TARGET_RULES:
@@ -46,8 +67,10 @@ def default_target_modules(model: nn.Module) -> list[str]:
     )
 
 
-def check_target_modules(model: nn.Module, targets: list[str]) -> None:
+def check_target_modules(model: "nn.Module", targets: list[str]) -> None:
     """Every name must match a linear layer outside the head (PEFT's suffix rule)."""
+    from textbench.methods.model_parts import has_module, head_names, linear_leaf_names, model_type
+
     heads = head_names(model)
     candidates = linear_leaf_names(model, exclude=heads)
     if not targets:
@@ -64,10 +87,11 @@ def check_target_modules(model: nn.Module, targets: list[str]) -> None:
             )
 
 
-@METHODS.register("lora")
-def lora(model: nn.Module, cfg: MethodConfig) -> nn.Module:
+def apply(model: "nn.Module", cfg: LoraSettings) -> "nn.Module":
     """Wrap ``model`` in a PEFT LoRA model (base frozen, adapters + head trainable)."""
     from peft import LoraConfig, TaskType, get_peft_model
+
+    from textbench.methods.model_parts import head_names, model_type
 
     targets = list(cfg.target_modules) if cfg.target_modules is not None else default_target_modules(model)
     check_target_modules(model, targets)
@@ -84,3 +108,9 @@ def lora(model: nn.Module, cfg: MethodConfig) -> nn.Module:
     except (ValueError, TypeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ConfigError(f"method.target_modules: PEFT cannot adapt {targets} in {model_type(model)}: {first}") from None
+
+
+register_method(MethodSpec(
+    name="lora", settings=LoraSettings, apply=apply, describe=lambda s: f"LoRA r={s.r}, alpha={s.alpha:g}",
+    summary="low-rank updates of the attention projections (PEFT); the head trains in full",
+))

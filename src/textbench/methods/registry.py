@@ -1,39 +1,61 @@
-"""Method registry: each entry turns a loaded model into the model to train.
+"""Method plugins: each method is one module with its settings, its ``apply`` and what it needs.
 
-Entries live beside this file (``selective``: full, freeze, bitfit; ``probe``:
-linear_probe; ``lora``; ``prefix``) and register themselves when
-``textbench.methods`` is imported.
+A method registers a `MethodSpec` under its name (``register_method``); nothing else in
+textbench names methods. Importing this module (and the method modules) imports no torch:
+configs are checked before the heavy imports.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
-from torch import nn
-
-from textbench.config.schema import MethodConfig
-from textbench.errors import ConfigError, ModelError
 from textbench.utils.registry import Registry
 
-MethodFn = Callable[[nn.Module, MethodConfig], nn.Module]
-METHODS: Registry[MethodFn] = Registry("fine-tuning method")
+if TYPE_CHECKING:
+    from torch import nn
 
 
-def apply_method(model: nn.Module, cfg: MethodConfig) -> nn.Module:
-    """Apply ``cfg.name`` to ``model`` and return the model to train.
+@dataclass(frozen=True)
+class MethodSpec:
+    """One fine-tuning method, as the rest of textbench sees it."""
 
-    Errors (unknown target module, a model that cannot take a prefix, more layers
-    than the model has, ...) are one-line ConfigError/ModelError.
-    """
-    from textbench.methods.anatomy import is_last_token_classifier, model_type
+    name: str
+    settings: type  # dataclass of the method's own keys under ``method:``
+    apply: Callable[["nn.Module", Any], "nn.Module"]  # (model, settings) -> the model to train
+    describe: Callable[[Any], str]  # settings -> a short phrase for reports ("LoRA r=8, alpha=16")
+    summary: str  # one line for `--help`-style listings and the docs
+    needs_pretrained_weights: bool = False  # from-scratch models need model.from_pretraining_run
+    attention_types: tuple[str, ...] | None = None  # from-scratch models: attention kinds it works with
+    frozen_part: str | None = None  # "head_input" / "lower_layers": computed once and cached (cache_frozen)
+    trains_all_weights: bool = False
 
-    fn = METHODS.get(cfg.name, setting="method.name")
-    if cfg.merge_adapter and cfg.name != "lora":
-        raise ConfigError(f"method.merge_adapter: only for method lora (method is {cfg.name})")
-    config = getattr(model, "config", None)
-    if is_last_token_classifier(model) and config is not None and config.get_text_config().pad_token_id is None:
-        raise ModelError(
-            f"{model_type(model)}: config.pad_token_id is not set; a decoder classifies from the last"
-            " non-padding token and needs it (load it with pad_token_id=tokenizer.pad_token_id)"
-        )
-    return fn(model, cfg)
+
+METHODS: Registry[MethodSpec] = Registry("fine-tuning method")
+
+
+def register_method(spec: MethodSpec) -> MethodSpec:
+    """Make ``spec`` available as ``method.name: <spec.name>`` (one line in the method's module)."""
+    METHODS.add(spec.name, spec)
+    return spec
+
+
+def method_spec(name: str, setting: str = "method.name") -> MethodSpec:
+    _load_builtin_methods()
+    return METHODS.get(name, setting=setting)
+
+
+def method_names() -> list[str]:
+    _load_builtin_methods()
+    return METHODS.names()
+
+
+# the methods that ship with textbench: a new method is one module here plus its name in this list
+BUILTIN_METHODS = ("full", "freeze", "bitfit", "linear_probe", "lora", "prefix")
+
+
+def _load_builtin_methods() -> None:
+    import importlib
+
+    for name in BUILTIN_METHODS:
+        importlib.import_module(f"textbench.methods.{name}")  # each registers itself once

@@ -2,7 +2,7 @@
 
 Plain models (full, freeze, bitfit, linear_probe, merged LoRA) are saved with
 ``save_pretrained``; a probe's custom head is rebuilt on load from
-``config.textbench_probe_head`` (see `textbench.methods.probe`).
+``config.textbench_probe_head`` (see `textbench.methods.probe_head`).
 
 PEFT runs (lora, prefix) save, in one folder:
 
@@ -26,9 +26,9 @@ from typing import Any, Iterator
 import torch
 from torch import nn
 
-from textbench.config.schema import MethodConfig
+from textbench.methods.config import MethodConfig
 from textbench.errors import ModelError
-from textbench.methods.prefix import with_prefix_forward
+from textbench.methods.peft_prefix import with_prefix_forward
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def save_trained_model(model: Any, out: Path, method: MethodConfig) -> None:
     if not _is_peft(model):
         model.save_pretrained(out, safe_serialization=True)
         return
-    if method.merge_adapter:
+    if getattr(method.settings, "merge_adapter", False):  # LoRA's option
         merged = copy.deepcopy(model).merge_and_unload()  # the run's model stays as it is
         merged.save_pretrained(out, safe_serialization=True)
         return
@@ -179,7 +179,7 @@ def load_trained_model(model_dir: Path) -> Any:
     """Reload whatever `save_trained_model` wrote (adapter, probe head or plain model), in eval mode."""
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    from textbench.methods.probe import probe_model_class
+    from textbench.methods.probe_head import probe_model_class
 
     _register_our_models()
     model_dir = Path(model_dir)

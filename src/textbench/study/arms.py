@@ -9,14 +9,15 @@ Relative paths resolve against the file that names them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from textbench.baselines.config import BaselineRunConfig
 from textbench.config.loader import from_dict, load_yaml, to_dict
-from textbench.config.schema import RunConfig
+from textbench.config.schema import OutputConfig, RunConfig
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
 from textbench.study.config import ArmConfig, StudyConfig
@@ -27,29 +28,47 @@ DATA_PATH_KEYS = ("source", "train_file", "validation_file", "test_file")
 BASELINE_LABELS = {"majority": "majority class", "tfidf": "TF-IDF (word + char n-grams) + logistic regression"}
 
 
+ArmRunConfig = Union[RunConfig, BaselineRunConfig]
+
+
 @dataclass
 class ResolvedArm:
-    """One arm after grid expansion, with its complete settings (no seed, no output)."""
+    """One arm after grid expansion, with its validated run config (seed and output set per run)."""
 
     name: str
     group: str  # the study file's arm it came from
     kind: str  # baseline | scratch | pretrained | reference
     label: str  # a short human description for the report
-    settings: dict[str, Any] = field(default_factory=dict)
+    config: ArmRunConfig | None = None  # None for reference arms (they train nothing)
     params: dict[str, Any] = field(default_factory=dict)  # the sweep's settings (dotted keys)
     description: str | None = None
     reference: str | None = None
     pretrain: dict[str, Any] | None = None
 
-    def run_config(self, seed: int, out_dir: Path, name: str) -> dict[str, Any]:
+    @property
+    def run_kind(self) -> str:
+        """The run kind (`textbench.runs.kinds`) that trains this arm."""
+        return "baseline" if self.kind == "baseline" else "finetune"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The config as a mapping, without what the study sets per run (seed, output)."""
+        if self.config is None:
+            return {}
+        out = to_dict(self.config)
+        out.pop("output", None)
+        out.pop("seed", None)
+        if isinstance(out.get("train"), dict):
+            out["train"].pop("seed", None)
+        return out
+
+    def run_config(self, seed: int, out_dir: Path, name: str) -> ArmRunConfig:
         """The complete config of one run of this arm."""
-        cfg = dict(self.settings)
-        if self.kind == "baseline":
-            cfg["seed"] = seed
-        else:
-            cfg["train"] = {**cfg.get("train", {}), "seed": seed}
-        cfg["output"] = {"dir": str(out_dir), "name": name, "if_exists": "error"}
-        return cfg
+        assert self.config is not None, f"arm {self.name!r} trains nothing"
+        output = OutputConfig(dir=str(out_dir), name=name, if_exists="error")
+        if isinstance(self.config, BaselineRunConfig):
+            return dataclasses.replace(self.config, seed=seed, output=output)
+        return dataclasses.replace(self.config, train=dataclasses.replace(self.config.train, seed=seed), output=output)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,17 +169,9 @@ def _model_label(cfg: RunConfig) -> tuple[str, str]:
     else:
         label = m.name_or_path.rstrip("/").split("/")[-1].replace("builtin:", "")
         kind = "pretrained"
-    detail = {
-        "full": "full fine-tuning",
-        "lora": f"LoRA r={meth.r}, alpha={meth.alpha:g}",
-        "prefix": f"prefix tuning, {meth.num_virtual_tokens} tokens",
-        "linear_probe": f"linear probe ({meth.probe_head} head)",
-        "freeze": f"top {meth.trainable_layers} layers trained",
-        "bitfit": "BitFit (biases)",
-    }.get(meth.name, meth.name)
-    if kind == "scratch" and meth.name == "full":
+    if kind == "scratch" and meth.spec.trains_all_weights:
         return kind, label
-    return kind, f"{label}, {detail}"
+    return kind, f"{label}, {meth.describe()}"
 
 
 def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_data: DataConfig,
@@ -190,7 +201,6 @@ def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_dat
 
     out = []
     for variant in expand_sweep(arm.sweep, where):
-        vwhere = f"{where} (sweep {variant.suffix})" if variant.suffix else where
         vset = resolve_paths(nest(variant.params, f"{where}.sweep"), base)
         if "output" in vset or "seed" in (vset.get("train") or {}):
             raise ConfigError(f"{where}.sweep: output and train.seed are set by the study")
@@ -204,18 +214,16 @@ def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_dat
             cfg = from_dict(RunConfig, {**settings, "train": {**settings.get("train", {}), "seed": study.seeds[0]}})
         except ConfigError as e:
             raise _arm_error(f"arm {name!r}", e) from None
-        settings = to_dict(cfg)
-        settings.pop("output", None)
-        settings["train"].pop("seed", None)
         kind, label = _model_label(cfg)
+        resolved = ResolvedArm(name=name, group=arm.name, kind=kind, label=label, config=cfg,
+                               params=variant.params, description=arm.description,
+                               pretrain=dict(arm.pretrain) if arm.pretrain is not None else None)
         if arm.pretrain is not None:
             from textbench.study.pretrain import validate_pretrain
 
-            validate_pretrain(settings, arm.pretrain, f"arm {name!r}")
-            label += ", MLM-pretrained first"
-        out.append(ResolvedArm(name=name, group=arm.name, kind=kind, label=label, settings=settings,
-                               params=variant.params, description=arm.description,
-                               pretrain=dict(arm.pretrain) if arm.pretrain is not None else None))
+            validate_pretrain(resolved.settings, arm.pretrain, f"arm {name!r}")
+            resolved.label += ", MLM-pretrained first"
+        out.append(resolved)
     return out
 
 
@@ -240,12 +248,9 @@ def _resolve_baseline_arm(arm: ArmConfig, where: str, study_data: DataConfig, ba
             cfg = from_dict(BaselineRunConfig, raw)
         except ConfigError as e:
             raise _arm_error(f"arm {name!r}", e) from None
-        settings = to_dict(cfg)
-        settings.pop("output", None)
-        settings.pop("seed", None)
         out.append(ResolvedArm(name=name, group=arm.name, kind="baseline",
                                label=BASELINE_LABELS.get(arm.baseline or "", str(arm.baseline)),
-                               settings=settings, params=variant.params, description=arm.description))
+                               config=cfg, params=variant.params, description=arm.description))
     return out
 
 
@@ -293,7 +298,7 @@ def resolve_arms(study: StudyConfig, study_data: DataConfig, base: Path, source:
             if target is None:
                 raise ConfigError(f"{source}: arm {a.name!r}: reference names no arm {a.reference!r};"
                                   f" known: {', '.join(n for n in by_name if n != a.name)}")
-            if target.kind != "pretrained" or not target.settings["eval"]["reference_before_training"]:
+            if target.kind != "pretrained" or not target.config.eval.reference_before_training:
                 raise ConfigError(f"{source}: arm {a.name!r}: reference {a.reference!r} must be a pretrained-model"
                                   " arm with eval.reference_before_training: true")
     return resolved

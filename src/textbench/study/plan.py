@@ -5,6 +5,9 @@ Layout of ``<output_dir>/<name>/``:
 - ``study.yaml``: the resolved study (every arm's complete settings), read by ``textbench report``
 - ``data.json``: the data summary, statistics and text lengths for the report's data section
 - ``configs/<arm>/seed-<seed>.yaml``: the config each run was started with
+- ``prepared/<key>/``: each distinct data config, cleaned and split once (``key``: a hash of
+  the settings and the data files' bytes); every run loads its data from here
+- ``tokenizers/<key>/``: tokenizers trained once and shared by the runs that ask for them
 - ``runs/<arm>/seed-<seed>/``: ordinary run folders (baselines write the same files)
 - ``pretrain/<arm>/seed-<seed>/``: MLM pretraining runs, where arms ask for them
 - ``report.md``, ``report.html``, ``figures/*.png``
@@ -24,6 +27,7 @@ from textbench.study.config import StudyConfig, check_name, study_name
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 STUDY_FILE = "study.yaml"
+DATA_STORE = "prepared"  # <study>/prepared/<content key>/: each data config prepared once
 
 
 def builtin_studies() -> list[str]:

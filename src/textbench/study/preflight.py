@@ -45,30 +45,23 @@ def _check_model(arm_name: str, settings: dict[str, Any]) -> None:
             raise ConfigError(f"arm {arm_name!r}: model.architecture: {e}") from None
 
 
-def _check_method(arm_name: str, settings: dict[str, Any]) -> None:
-    from textbench.methods import METHODS
-
-    name = settings["method"]["name"]
-    if name not in METHODS:
-        raise ConfigError(f"arm {arm_name!r}: method.name {name!r} is not available in this install;"
-                          f" known: {', '.join(METHODS.names())}")
-
-
-def preflight(study: Study) -> tuple[list[str], Any]:
+def preflight(study: Study) -> tuple[list[str], Any, dict[str, Any]]:
     """Raise ConfigError/DataError for anything that would fail at run time.
 
-    Returns notes for the report and the study's prepared data.
+    Returns notes for the report, the study's prepared data, and every distinct prepared
+    dataset the arms use by its content key (`textbench.data.store.data_key`).
     """
     from textbench.config.loader import from_dict, to_dict
     from textbench.data import prepare_data
     from textbench.data.config import DataConfig
+    from textbench.data.store import data_key
 
     notes: list[str] = []
     for arm in study.arms:
         if arm.kind in ("scratch", "pretrained"):
             _check_model(arm.name, arm.settings)
-            _check_method(arm.name, arm.settings)
     prepared = prepare_data(study.data)
+    by_key = {data_key(study.data): prepared}
     rows = {json.dumps(to_dict(study.data), sort_keys=True): len(prepared.splits["train"])}
     group_rows: dict[str, dict[int, list[str]]] = {}
     for arm in study.arms:
@@ -78,9 +71,12 @@ def preflight(study: Study) -> tuple[list[str], Any]:
         key = json.dumps(data, sort_keys=True)
         if key not in rows:
             try:
-                rows[key] = len(prepare_data(from_dict(DataConfig, data, "data")).splits["train"])
+                arm_data = from_dict(DataConfig, data, "data")
+                arm_prepared = prepare_data(arm_data)
             except TextbenchError as e:
                 raise type(e)(f"arm {arm.name!r}: {e}", hint=e.hint) from None
+            rows[key] = len(arm_prepared.splits["train"])
+            by_key[data_key(arm_data)] = arm_prepared
         if any(k.startswith("data.") for k in arm.params):
             group_rows.setdefault(arm.group, {}).setdefault(rows[key], []).append(arm.name)
     for group, by_rows in group_rows.items():
@@ -89,4 +85,4 @@ def preflight(study: Study) -> tuple[list[str], Any]:
                 notes.append(f"arms {', '.join(names)} (sweep of {group}) all train on {n:,} rows: their data"
                              " settings do not change the training set (data.max_train_samples caps"
                              " data.train_fraction)")
-    return notes, prepared
+    return notes, prepared, by_key

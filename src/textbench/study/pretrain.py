@@ -7,6 +7,7 @@ fine-tuning run then starts from it (``model.from_pretraining_run``) and uses it
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,8 @@ def validate_pretrain(settings: dict[str, Any], block: dict[str, Any], where: st
             raise ConfigError(f"{where}.pretrain: {str(e).replace(str(path) + ': ', '')}", hint=e.hint) from None
 
 
-def finetune_from(config: dict[str, Any], pretrain_dir: Path) -> dict[str, Any]:
-    """The arm's run config, set to start from the pretraining run and use its tokenizer."""
-    out = deep_merge(config, {"model": {"from_pretraining_run": str(pretrain_dir)}})
-    out["tokenizer"] = {**out["tokenizer"], "train": None, "name_or_path": None}
-    return out
+def finetune_from(cfg: Any, pretrain_dir: Path) -> Any:
+    """The arm's run config (a `RunConfig`), set to start from the pretraining run and use its tokenizer."""
+    return dataclasses.replace(
+        cfg, model=dataclasses.replace(cfg.model, from_pretraining_run=str(pretrain_dir)),
+        tokenizer=dataclasses.replace(cfg.tokenizer, train=None, name_or_path=None))

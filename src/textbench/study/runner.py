@@ -1,7 +1,8 @@
 """Run a study: every arm x seed that is not complete yet, one progress bar, then the report.
 
-Each run is a fresh ``python -m textbench train`` (or ``python -m textbench baseline``)
-subprocess, so peak memory is per run and a crash does not end the study; its output
+Each run is a fresh ``python -m textbench worker KIND CONFIG`` subprocess (any run kind,
+from the typed config the study wrote), so peak memory is per run and a crash does not
+end the study; its progress comes from the run's ``progress.json``; its output
 goes to ``<run>/train.log``. A complete run folder is skipped; an unfinished one is
 resumed from its last checkpoint, or restarted cleanly when it has none.
 
@@ -29,12 +30,15 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 from textbench.errors import ConfigError, RunError, TextbenchError
-from textbench.study.plan import STUDY_FILE, PlannedRun, Study
+from textbench.study.plan import DATA_STORE, STUDY_FILE, PlannedRun, Study
 from textbench.study.preflight import preflight
-from textbench.study.shared_tokenizers import shared_tokenizer_dir, train_shared_tokenizers, with_shared_tokenizer
+from textbench.study.shared_tokenizers import (shared_tokenizer_dir, train_shared_tokenizers, use_shared_tokenizer,
+                                               with_shared_tokenizer)
 from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
 from textbench.runs.folder import read_progress, run_status
+from textbench.runs.kinds import run_kind, stored_data
 from textbench.runs.records import read_test_metrics
+from textbench.config.loader import to_dict
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 log = logging.getLogger("textbench")
@@ -182,34 +186,25 @@ def _prepare_pretraining(run: PlannedRun, executor: Executor, launch: Launch) ->
     settings = with_shared_tokenizer(run.arm.settings, shared_tokenizer_dir(run.study_dir, run.arm.settings))
     raw = pretrain_raw(settings, run.arm.pretrain, run.seed, pdir.parent.resolve(), pdir.name)
     cfg_path = run.config_path.with_name(f"{run.name}.pretrain.yaml")
-    write_yaml_atomic(cfg_path, raw)
+    write_yaml_atomic(cfg_path, raw)  # the block is partial YAML: the pretrain loader completes it
+    kind = run_kind("pretrain")
     if executor == "inline":
-        from textbench.pretraining import load_pretrain_config
-        from textbench.runs.pretrain import pretrain_run
-
-        pretrain_run(load_pretrain_config(cfg_path), quiet=True)
+        kind.run(kind.load_config(cfg_path, []), quiet=True)
         return pdir.resolve()
     tmp_log = pdir.parent / f"{pdir.name}.log"
-    rc = _run_subprocess(launch.python_module("textbench", "pretrain", str(cfg_path)), tmp_log, launch=launch)
+    rc = _run_subprocess(launch.python_module("textbench", "worker", kind.name, str(cfg_path)), tmp_log, launch=launch)
     log_path = _settle_log(tmp_log, pdir)
     if rc != 0 or run_status(pdir) != "complete":
         raise RunError(f"pretraining failed: {_last_line(log_path)} (log: {log_path})")
     return pdir.resolve()
 
 
-def _run_inline(run: PlannedRun, config: dict[str, Any], resume: bool) -> None:
-    from textbench.config.loader import from_dict
-
-    if run.arm.kind == "baseline":
-        from textbench.baselines import BaselineRunConfig
-        from textbench.runs.baseline import run_baseline
-
-        run_baseline(from_dict(BaselineRunConfig, config), resume=resume)
-    else:
-        from textbench.config.schema import RunConfig
-        from textbench.runs.finetune import train_run
-
-        train_run(from_dict(RunConfig, config), resume=resume, quiet=True)
+def _worker_command(run: PlannedRun, resume: bool, launch: Launch) -> list[str]:
+    """``textbench worker KIND CONFIG``: the one entry point of a child run, of any kind."""
+    kind = run_kind(run.arm.run_kind)
+    cmd = launch.python_module("textbench", "worker", kind.name, str(run.config_path), launched=kind.launchable)
+    cmd += ["--data-store", str((run.study_dir / DATA_STORE).resolve())]
+    return cmd + (["--resume"] if resume else [])
 
 
 def run_one(run: PlannedRun, executor: Executor = "subprocess",
@@ -230,22 +225,19 @@ def run_one(run: PlannedRun, executor: Executor = "subprocess",
             shutil.rmtree(run.run_dir)
     tmp_log = run.out_dir / f"{run.name}.log"
     try:
-        config = with_shared_tokenizer(run.config(), shared_tokenizer_dir(run.study_dir, run.arm.settings))
+        config = use_shared_tokenizer(run.config(), shared_tokenizer_dir(run.study_dir, run.arm.settings))
         pretrained_dir = _prepare_pretraining(run, executor, launch)
         if pretrained_dir is not None:
             from textbench.study.pretrain import finetune_from
 
             config = finetune_from(config, pretrained_dir)
-        write_yaml_atomic(run.config_path, config)
+        write_yaml_atomic(run.config_path, to_dict(config))  # what the child reads (and a record of the run)
         if executor == "inline":
-            _run_inline(run, config, resume)
+            prepared = stored_data(config, run.study_dir / DATA_STORE)
+            run_kind(run.arm.run_kind).run(config, resume=resume, quiet=True, prepared=prepared)
             log_path, rc = None, 0
         else:
-            if run.arm.kind == "baseline":  # one process: nothing to launch
-                cmd = launch.python_module("textbench", "baseline", str(run.config_path), launched=False)
-            else:
-                cmd = launch.python_module("textbench", "train", str(run.config_path))
-            cmd += ["--resume"] if resume else []
+            cmd = _worker_command(run, resume, launch)
             rc = _run_subprocess(cmd, tmp_log, (lambda: tick(run.run_dir)) if tick else None, launch)
             log_path = _settle_log(tmp_log, run.run_dir)
     except TextbenchError as e:
@@ -358,12 +350,16 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     if executor == "inline" and (jobs > 1 or launch):
         raise ConfigError("--inline runs one run at a time in this process; drop --jobs/--launch or --inline")
     prefix = parse_launch(launch)
-    notes, prepared = preflight(study)
+    notes, prepared, datasets = preflight(study)
     runs = study.runs()
     result = StudyResult(study.dir)
     with setup_lock(study.dir):  # several workers: one writes the study files at a time
         write_yaml_atomic(study.dir / STUDY_FILE, {**study.to_dict(), "notes": notes})
         write_data_json(study, prepared)
+        from textbench.data.store import save_prepared
+
+        for key, data in datasets.items():  # prepared once here; every run loads it
+            save_prepared(data, study.dir / DATA_STORE, key)
         train_shared_tokenizers(study)
     for note in notes:
         log.warning("note: %s", note)

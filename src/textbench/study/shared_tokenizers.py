@@ -10,6 +10,7 @@ retrained, so resumed and redone runs get the same tokenizer as the others.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -38,11 +39,21 @@ def shared_tokenizer_dir(study_dir: Path, settings: dict[str, Any]) -> Path | No
     return (Path(study_dir) / TOKENIZERS_DIR / key).resolve() if key else None
 
 
-def with_shared_tokenizer(config: dict[str, Any], folder: Path | None) -> dict[str, Any]:
-    """``config`` loading the shared tokenizer folder instead of training one."""
+def tokenizer_override(folder: Path) -> dict[str, Any]:
+    """The settings that load the shared tokenizer ``folder`` instead of training one."""
+    return {"tokenizer": {"train": None, "name_or_path": str(folder)}}
+
+
+def with_shared_tokenizer(settings: dict[str, Any], folder: Path | None) -> dict[str, Any]:
+    """Settings (a mapping: study.yaml, pretraining blocks) loading the shared tokenizer."""
+    return settings if folder is None else deep_merge(settings, tokenizer_override(folder))
+
+
+def use_shared_tokenizer(cfg: Any, folder: Path | None) -> Any:
+    """A typed run config loading the shared tokenizer ``folder`` instead of training one."""
     if folder is None:
-        return config
-    return deep_merge(config, {"tokenizer": {"train": None, "name_or_path": str(folder)}})
+        return cfg
+    return dataclasses.replace(cfg, tokenizer=dataclasses.replace(cfg.tokenizer, train=None, name_or_path=str(folder)))
 
 
 def train_shared_tokenizers(study: Any) -> list[Path]:
@@ -50,6 +61,8 @@ def train_shared_tokenizers(study: Any) -> list[Path]:
     from textbench.config.loader import from_dict
     from textbench.data import prepare_data
     from textbench.data.config import DataConfig
+    from textbench.data.store import data_key, load_prepared
+    from textbench.study.plan import DATA_STORE
     from textbench.tokenization import TokenizerConfig, train_tokenizer
 
     made: list[Path] = []
@@ -62,7 +75,8 @@ def train_shared_tokenizers(study: Any) -> list[Path]:
         tok = dict(arm.settings["tokenizer"])
         tok["train"] = tok.get("train") or "wordpiece"
         tcfg = from_dict(TokenizerConfig, tok, "tokenizer")
-        prepared = prepare_data(from_dict(DataConfig, arm.settings["data"], "data"))
+        data = from_dict(DataConfig, arm.settings["data"], "data")
+        prepared = load_prepared(study.dir / DATA_STORE, data_key(data)) or prepare_data(data)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         try:

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from transformers import Trainer, TrainingArguments
 
-from textbench.config.schema import MethodConfig, TrainConfig
+from textbench.config.schema import TrainConfig
 from textbench.models.params import HEAD_KEYS
 from textbench.runtime.environment import use_bf16
 
@@ -129,7 +129,3 @@ def class_weight_tensor(spec: str | list[float] | None, labels: list[int], num_l
     if len(spec) != num_labels:
         raise ConfigError(f"train.class_weights: {len(spec)} weights given for {num_labels} classes")
     return torch.tensor(spec, dtype=torch.float)
-
-
-def head_learning_rate(mc: MethodConfig) -> float | None:
-    return mc.head_learning_rate

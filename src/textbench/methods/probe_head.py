@@ -1,4 +1,4 @@
-"""Linear probe: the backbone is frozen and only a (new) classification head trains.
+"""The linear probe's heads, and rebuilding them when a probe run is reloaded.
 
 Heads: ``linear`` (dropout -> linear), ``bert`` (dense -> tanh -> dropout -> linear)
 and ``mlp`` (LayerNorm -> Linear(h, h/2) -> ReLU -> Dropout -> LayerNorm -> Linear).
@@ -17,10 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from textbench.config.schema import MethodConfig
-from textbench.methods.anatomy import head_names, in_head
-from textbench.methods.registry import METHODS
-from textbench.methods.selective import train_only
+from textbench.methods.model_parts import head_names
 
 CONFIG_KEY = "textbench_probe_head"
 
@@ -86,18 +83,6 @@ def install_probe_head(model: nn.Module, spec: dict[str, Any]) -> None:
     if ref is not None:
         head.to(device=ref.device, dtype=ref.dtype)
     setattr(model, spec["module"], head)
-
-
-@METHODS.register("linear_probe")
-def linear_probe(model: nn.Module, cfg: MethodConfig) -> nn.Module:
-    """Freeze everything but the head; swap in the ``probe_head`` kind of head."""
-    spec = probe_spec(model, cfg.probe_head)
-    if spec is not None:
-        install_probe_head(model, spec)
-        setattr(model.config, CONFIG_KEY, spec)
-    heads = [head_names(model)[-1]]
-    train_only(model, lambda name: in_head(name, heads))
-    return model
 
 
 def probe_model_class(config: Any) -> type | None:

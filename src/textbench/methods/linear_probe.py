@@ -1,0 +1,44 @@
+"""Linear probe: the backbone is frozen and only a (new) classification head trains.
+
+``probe_head`` picks the head (see `textbench.methods.probe_head`); with ``cache_frozen``
+the frozen backbone runs once and the head trains on its cached outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from textbench.methods.registry import MethodSpec, register_method
+from textbench.methods.selection import train_only
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass
+class LinearProbeSettings:
+    probe_head: Literal["linear", "bert", "mlp"] = "linear"
+    cache_frozen: bool = True  # compute the backbone's features once and reuse them every epoch
+
+
+def apply(model: "nn.Module", settings: LinearProbeSettings) -> "nn.Module":
+    """Freeze everything but the head; swap in the ``probe_head`` kind of head."""
+    from textbench.methods.model_parts import head_names, in_head
+    from textbench.methods.probe_head import CONFIG_KEY, install_probe_head, probe_spec
+
+    spec = probe_spec(model, settings.probe_head)
+    if spec is not None:
+        install_probe_head(model, spec)
+        setattr(model.config, CONFIG_KEY, spec)
+    heads = [head_names(model)[-1]]
+    train_only(model, lambda name: in_head(name, heads))
+    return model
+
+
+register_method(MethodSpec(
+    name="linear_probe", settings=LinearProbeSettings, apply=apply,
+    describe=lambda s: f"linear probe ({s.probe_head} head)",
+    summary="the backbone is frozen; a new head trains on its features",
+    needs_pretrained_weights=True, frozen_part="head_input",
+))

@@ -1,0 +1,80 @@
+"""Run kinds by name: how each reads its config and runs it.
+
+`textbench train` / `pretrain` / `baseline`, the study (inline or through
+``textbench worker KIND CONFIG``, its one entry point for a child process) and any later
+kind (a tuning trial) start runs through here. Config loading comes first and imports
+no torch, so a bad file fails fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from textbench.utils.registry import Registry
+
+
+@dataclass(frozen=True)
+class RunKind:
+    name: str
+    load_config: Callable[[str | Path, list[str]], Any]  # (YAML file, --set overrides) -> typed config
+    run: Callable[..., Any]  # (config, *, resume, quiet, prepared) -> a result with .run_dir
+    launchable: bool  # may run under torchrun / accelerate launch
+
+
+def _load_finetune(path: str | Path, overrides: list[str]) -> Any:
+    from textbench.config import load_run_config
+
+    return load_run_config(path, overrides)
+
+
+def _run_finetune(cfg: Any, *, resume: bool = False, quiet: bool = False, prepared: Any = None) -> Any:
+    from textbench.runs.finetune import train_run
+
+    return train_run(cfg, resume=resume, quiet=quiet, prepared=prepared)
+
+
+def _load_pretrain(path: str | Path, overrides: list[str]) -> Any:
+    from textbench.pretraining import load_pretrain_config
+
+    return load_pretrain_config(path, overrides)
+
+
+def _run_pretrain(cfg: Any, *, resume: bool = False, quiet: bool = False, prepared: Any = None) -> Any:
+    from textbench.runs.pretrain import pretrain_run
+
+    del prepared  # pretraining reads its texts itself (the training split plus extra files)
+    return pretrain_run(cfg, resume=resume, quiet=quiet)
+
+
+def _load_baseline(path: str | Path, overrides: list[str]) -> Any:
+    from textbench.baselines import load_baseline_config
+
+    return load_baseline_config(path, overrides)
+
+
+def _run_baseline(cfg: Any, *, resume: bool = False, quiet: bool = False, prepared: Any = None) -> Any:
+    from textbench.runs.baseline import run_baseline
+
+    return run_baseline(cfg, resume=resume, prepared=prepared)
+
+
+RUN_KINDS: Registry[RunKind] = Registry("run kind")
+RUN_KINDS.add("finetune", RunKind("finetune", _load_finetune, _run_finetune, launchable=True))
+RUN_KINDS.add("pretrain", RunKind("pretrain", _load_pretrain, _run_pretrain, launchable=True))
+RUN_KINDS.add("baseline", RunKind("baseline", _load_baseline, _run_baseline, launchable=False))
+
+
+def run_kind(name: str) -> RunKind:
+    return RUN_KINDS.get(name, setting="run kind")
+
+
+def stored_data(cfg: Any, store: Path | None) -> Any:
+    """The run's prepared data from a study's data store (None: the run prepares its own)."""
+    data = getattr(cfg, "data", None)
+    if store is None or data is None:
+        return None
+    from textbench.data.store import data_key, load_prepared
+
+    return load_prepared(store, data_key(data))
