@@ -132,4 +132,4 @@ def test_launch_trains_each_run_with_two_processes(tmp_path, tiny_bert_dir):
     manifest = json.loads((study.dir / "runs" / "enc" / "seed-1" / "manifest.json").read_text())
     assert manifest["processes"] == 2
     log = (study.dir / "runs" / "enc" / "seed-1" / "train.log").read_text()
-    assert log.startswith(f"$ {launcher} -m textbench train")
+    assert log.startswith(f"$ {launcher} -m textbench worker finetune")

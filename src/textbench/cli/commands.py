@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -92,50 +93,46 @@ def is_main_process() -> bool:
     return is_main()
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def _run(kind_name: str, config: str | None, overrides: list[str], resume: bool,
+         data_store: str | None = None) -> int:
+    """Load the config (a bad file is reported before torch loads), run it, print one summary line."""
     from textbench.runs.kinds import run_kind, stored_data
 
-    kind = run_kind(args.kind)
-    cfg = kind.load_config(args.config, [])  # a bad config is reported before torch loads
-    prepared = stored_data(cfg, Path(args.data_store) if args.data_store else None)
-    result = kind.run(cfg, resume=args.resume, prepared=prepared)
-    if is_main_process():
-        print(f"run {result.run_dir}: complete")
+    kind = run_kind(kind_name)
+    cfg = kind.load_config(config, overrides)
+    prepared = stored_data(cfg, Path(data_store)) if data_store else None
+    result = kind.run(cfg, resume=resume, prepared=prepared)
+    if is_main_process():  # under torchrun/accelerate launch the main process reports
+        print(_summary(result))
     return 0
+
+
+def _summary(result: Any) -> str:
+    if hasattr(result, "test_metrics"):
+        m, cost = result.test_metrics, result.test_metrics["cost"]
+        return (f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
+                f" train {cost['train_seconds']:.1f}s, trainable params {cost['parameters']['trainable']:,}")
+    m = result.metrics  # a pretraining run
+    before = m["heldout_perplexity_before"]
+    return (f"run {result.run_dir}: held-out perplexity {m['heldout_perplexity']:.2f}"
+            + (f" (before training {before:.1f})" if before else "")
+            + f", {m['train_seconds']:.0f}s; fine-tune with model.from_pretraining_run: {result.run_dir}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from textbench.runs.kinds import run_kind
-
-    kind = run_kind("finetune")
-    cfg = kind.load_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
-    result = kind.run(cfg, resume=args.resume)
-    if not is_main_process():  # under torchrun/accelerate launch the main process reports
-        return 0
-    m = result.test_metrics
-    print(
-        f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
-        f" train {m['cost']['train_seconds']:.0f}s, trainable params {m['cost']['parameters']['trainable']:,}"
-    )
-    return 0
+    return _run("finetune", args.config, _run_overrides(args), args.resume)
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    from textbench.runs.kinds import run_kind
+    return _run("pretrain", args.config, _run_overrides(args), args.resume)
 
-    kind = run_kind("pretrain")
-    cfg = kind.load_config(args.config, _run_overrides(args))  # a bad config is reported before torch loads
-    res = kind.run(cfg, resume=args.resume)
-    if not is_main_process():
-        return 0
-    m = res.metrics
-    before = m["heldout_perplexity_before"]
-    print(
-        f"run {res.run_dir}: held-out perplexity {m['heldout_perplexity']:.2f}"
-        + (f" (before training {before:.1f})" if before else "")
-        + f", {m['train_seconds']:.0f}s; fine-tune with model.from_pretraining_run: {res.run_dir}"
-    )
-    return 0
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    return _run("baseline", args.config, [], args.resume)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    return _run(args.kind, args.config, [], args.resume, args.data_store)
 
 
 def _inspect_target(args: argparse.Namespace):
@@ -203,16 +200,4 @@ def cmd_predict(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-    return 0
-
-
-def cmd_baseline(args: argparse.Namespace) -> int:
-    from textbench.runs.kinds import run_kind
-
-    kind = run_kind("baseline")
-    cfg = kind.load_config(args.config, [])  # a bad config is reported before the heavier imports
-    result = kind.run(cfg, resume=args.resume)
-    m = result.test_metrics
-    print(f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
-          f" train {m['cost']['train_seconds']:.1f}s")
     return 0

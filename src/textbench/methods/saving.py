@@ -37,10 +37,8 @@ BASE_EXTRA = "base_extra.safetensors"
 
 
 def _is_peft(model: Any) -> bool:
-    try:
-        from peft import PeftModel
-    except ImportError:  # pragma: no cover - peft is a dependency
-        return False
+    from peft import PeftModel
+
     return isinstance(model, PeftModel)
 
 
@@ -131,10 +129,7 @@ def _save_adapter(model: Any, out: Path) -> None:
 
 
 def _register_our_models() -> None:
-    try:
-        import textbench.models  # noqa: F401  (registers model_type "textbench" with the Auto API)
-    except ImportError:  # pragma: no cover
-        pass
+    import textbench.models  # noqa: F401  (registers model_type "textbench" with the Auto API)
 
 
 def load_adapter_model(model_dir: Path) -> Any:

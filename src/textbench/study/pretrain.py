@@ -35,11 +35,9 @@ def pretrain_raw(settings: dict[str, Any], block: dict[str, Any], seed: int | No
 
 
 def validate_pretrain(settings: dict[str, Any], block: dict[str, Any], where: str) -> None:
-    """Check the block against `textbench pretrain`'s config loader (when this install has one)."""
-    try:
-        from textbench.pretraining import load_pretrain_config
-    except ImportError:
-        return
+    """Check the block against `textbench pretrain`'s config loader."""
+    from textbench.pretraining import load_pretrain_config
+
     if settings["model"]["kind"] != "scratch":
         raise ConfigError(f"{where}.pretrain: only from-scratch arms (model.kind: scratch) can be pretrained")
     with tempfile.TemporaryDirectory(prefix="textbench-pretrain-") as tmp:
