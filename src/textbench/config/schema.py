@@ -108,7 +108,7 @@ class TrainConfig:
             raise ConfigError(f"{where}.eval_steps: required when eval_strategy is 'steps'")
         if isinstance(self.class_weights, list) and any(w <= 0 for w in self.class_weights):
             raise ConfigError(f"{where}.class_weights: weights must be > 0")
-        from textbench.evaluation.metrics import METRIC_NAMES
+        from textbench.evaluation.names import METRIC_NAMES
 
         if self.metric_for_best_model not in METRIC_NAMES:
             raise ConfigError(

@@ -13,23 +13,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-# Scalar metrics logged per evaluation (Trainer prefixes them with "eval_").
-METRIC_NAMES: tuple[str, ...] = (
-    "accuracy",
-    "balanced_accuracy",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "micro_precision",
-    "micro_recall",
-    "micro_f1",
-    "weighted_precision",
-    "weighted_recall",
-    "weighted_f1",
-    "mcc",
-    "entropy",
-    "loss",
-)
+from textbench.evaluation.names import METRIC_NAMES  # noqa: F401  (re-exported)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -1,0 +1,21 @@
+"""Names of the scalar metrics (importing this imports no scikit-learn: configs check against it)."""
+
+from __future__ import annotations
+
+# Scalar metrics logged per evaluation (Trainer prefixes them with "eval_").
+METRIC_NAMES: tuple[str, ...] = (
+    "accuracy",
+    "balanced_accuracy",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "micro_precision",
+    "micro_recall",
+    "micro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
+    "mcc",
+    "entropy",
+    "loss",
+)
