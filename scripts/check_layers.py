@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
     {"study"},
-    {"report"},  # reads run folders and study outputs
+    {"report", "tuning"},  # report: reads run folders and study outputs; tuning: searches through runs
     {"runs"},  # the run engine and run kinds
     {"training", "inference", "baselines", "pretraining"},
     {"config"},  # run configs: sections from data, tokenization, methods

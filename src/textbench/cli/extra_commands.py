@@ -37,6 +37,12 @@ def cmd_study(args: argparse.Namespace) -> int:
 
         notes, _, _ = preflight(study)
         print(f"study {study.name}: {len(study.arms)} arms x {len(study.seeds)} seeds -> {study.dir}/")
+        if study.cfg.tune is not None:
+            from textbench.study.tuning_stage import tuned_arm_names
+
+            names = tuned_arm_names(study)
+            print(f"tuning first: {', '.join(names) or 'no arm'} ({study.cfg.tune.trials} trials each, validation"
+                  " only; a stored search continues); the runs below then train each arm's best config")
         for run, what in plan_status(study):
             print(f"  {run.key:<40} {run.arm.label:<60} {what}")
         for note in notes:

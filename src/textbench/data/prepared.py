@@ -42,6 +42,13 @@ class PreparedData:
     def num_labels(self) -> int:
         return len(self.label_names)
 
+    def without_test(self) -> "PreparedData":
+        """A copy without the test split (a tuning trial must not be able to read it)."""
+        import dataclasses
+
+        splits = datasets.DatasetDict({s: self.splits[s] for s in SPLITS if s != "test"})
+        return dataclasses.replace(self, splits=splits)
+
     def split_hash(self, split: str) -> str:
         """sha256 over the split's (label name, text) rows in order; stable across runs."""
         rows = self.splits[split][:]  # one batched read (iterating a column reads row by row)

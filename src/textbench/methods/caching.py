@@ -330,16 +330,17 @@ def build_frozen_cache(
     model.eval()
     try:
         plan = _probe_plan(model, tokenizer) if frozen_part == "head_input" else _freeze_plan(model, tokenizer)
-        columns = {s: tokenized[s].to_dict() for s in SPLITS}
-        tokens = sum(len(x) for s in SPLITS for x in columns[s]["input_ids"])
-        examples = sum(len(columns[s]["input_ids"]) for s in SPLITS)
+        present = [s for s in SPLITS if s in tokenized]  # a tuning trial has no test split
+        columns = {s: tokenized[s].to_dict() for s in present}
+        tokens = sum(len(x) for s in present for x in columns[s]["input_ids"])
+        examples = sum(len(columns[s]["input_ids"]) for s in present)
         need = _estimate_bytes(plan, tokens, examples)
         if need > max_bytes:
             raise CacheUnsupported(f"it would take {need / 2**30:.1f} GiB (limit {max_bytes / 2**30:.1f} GiB)")
         splits: dict[str, CachedSplit] = {}
         as_tuple = False
         nbytes = 0
-        for s in SPLITS:
+        for s in present:
             cached, as_tuple = _frozen_pass(model, plan, columns[s], tokenizer, batch_size, bf16)
             nbytes += sum(t.numel() * t.element_size() for t in cached)
             splits[s] = CachedSplit([
@@ -353,7 +354,7 @@ def build_frozen_cache(
         return FrozenCache(False, f"not cached: {e}; the frozen part runs every step")
     finally:
         model.train(was_training)
-    counts = "/".join(str(len(splits[s])) for s in SPLITS)
-    detail = (f"{plan.describe()}, computed once in eval mode for train/validation/test ({counts} examples,"
+    counts = "/".join(str(len(splits[s])) for s in splits)
+    detail = (f"{plan.describe()}, computed once in eval mode for {'/'.join(splits)} ({counts} examples,"
               f" {nbytes / 2**20:.1f} MiB)")
     return FrozenCache(True, detail, wrapper, splits, plan.collator, time.perf_counter() - start, nbytes)

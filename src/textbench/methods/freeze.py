@@ -59,4 +59,5 @@ register_method(MethodSpec(
     describe=lambda s: f"top {s.trainable_layers} layers trained",
     summary="embeddings and lower layers frozen; the top layers and the head train",
     frozen_part="lower_layers",
+    search_space={"trainable_layers": [1, 2, 3]},
 ))

@@ -41,4 +41,5 @@ register_method(MethodSpec(
     describe=lambda s: f"linear probe ({s.probe_head} head)",
     summary="the backbone is frozen; a new head trains on its features",
     needs_pretrained_weights=True, frozen_part="head_input",
+    search_space={"probe_head": ["linear", "mlp"]},
 ))

@@ -113,4 +113,5 @@ def apply(model: "nn.Module", cfg: LoraSettings) -> "nn.Module":
 register_method(MethodSpec(
     name="lora", settings=LoraSettings, apply=apply, describe=lambda s: f"LoRA r={s.r}, alpha={s.alpha:g}",
     summary="low-rank updates of the attention projections (PEFT); the head trains in full",
+    search_space={"r": [4, 8, 16], "alpha": [8.0, 16.0, 32.0]},
 ))

@@ -66,4 +66,5 @@ register_method(MethodSpec(
     describe=lambda s: f"prefix tuning, {s.num_virtual_tokens} tokens",
     summary="trained key/value prefixes in every layer (PEFT); the head trains too",
     attention_types=("mha",),
+    search_space={"num_virtual_tokens": [10, 20, 40]},
 ))

@@ -7,7 +7,7 @@ configs are checked before the heavy imports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from textbench.utils.registry import Registry
@@ -29,6 +29,9 @@ class MethodSpec:
     attention_types: tuple[str, ...] | None = None  # from-scratch models: attention kinds it works with
     frozen_part: str | None = None  # "head_input" / "lower_layers": computed once and cached (cache_frozen)
     trains_all_weights: bool = False
+    # what a tuning search varies of the method's own settings (a list = choices; a mapping =
+    # {low, high, log, int}); the learning rate and epochs are searched for every method
+    search_space: dict[str, Any] = field(default_factory=dict)
 
 
 METHODS: Registry[MethodSpec] = Registry("fine-tuning method")

@@ -25,7 +25,9 @@ from textbench.report.collect import QUALITY, StudyData, load_study_dir
 from textbench.report.document import Block, Bullets, Heading, Image, Para, Table, render_html, render_markdown
 from textbench.report.format import DASH, METRIC_NAMES, fmt_count, fmt_num, fmt_p, fmt_q, fmt_seconds
 from textbench.report.significance import EXACT_BELOW
+from textbench.report.convergence import Convergence, arm_convergence
 from textbench.report.summary import summary_lines
+from textbench.report.tuning import load_searches, tuning_section
 from textbench.utils.io import write_text_atomic
 
 SPLITS = ("train", "validation", "test")
@@ -212,12 +214,13 @@ def _fairness(sd: StudyData) -> list[Block]:
     return [Para("**Fairness check** (from the run manifests): " + "; ".join(items) + ".")]
 
 
-def _results(summaries: list[ArmSummary], sd: StudyData) -> list[Block]:
+def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, Convergence],
+             searches: dict[str, Any]) -> list[Block]:
     blocks: list[Block] = [Heading("Results on the test set")]
     mem_kinds = {s.memory_kind for s in summaries if s.memory_kind}
     mem_title = "peak GPU memory (MB)" if mem_kinds == {"GPU"} else "peak memory (MB)"
     header = ["arm", "seeds", *(METRIC_NAMES[k] for k in QUALITY), "params (total)", "params (trainable)",
-              "train time (s)", "s / epoch", mem_title, "test inference (s)", "texts / s", "best epoch"]
+              "train time (s)", "s / epoch", mem_title, "test inference (s)", "texts / s", "best epoch", "converged"]
     # column index -> (value getter, higher is better)
     cols: dict[int, tuple[Any, bool]] = {}
     for j, k in enumerate(QUALITY):
@@ -237,7 +240,8 @@ def _results(summaries: list[ArmSummary], sd: StudyData) -> list[Block]:
         rows.append([f"`{s.name}`", str(n), *(fmt_q(s.quality[k], n) for k in QUALITY), fmt_count(s.params_total),
                      fmt_count(s.params_trainable), fmt_seconds(s.train_seconds), fmt_seconds(s.seconds_per_epoch),
                      mem, fmt_seconds(s.inference_seconds), fmt_num(s.texts_per_second),
-                     fmt_num(s.best_epoch) if s.best_epoch is not None else DASH])
+                     fmt_num(s.best_epoch) if s.best_epoch is not None else DASH,
+                     _converged(s.arm.kind, convergence[s.name])])
     bold = set()
     for j, (get, higher) in cols.items():
         vals = [(i, get(s)) for i, s in enumerate(summaries)]
@@ -246,13 +250,32 @@ def _results(summaries: list[ArmSummary], sd: StudyData) -> list[Block]:
             continue
         target = max(v for _, v in vals) if higher else min(v for _, v in vals)
         bold |= {(i, j) for i, v in vals if v == target}
-    blocks.append(Table(header, rows, bold=bold, numeric_from=1))
+    blocks.append(Table(header, rows, bold=bold, numeric_from=1, numeric_to=len(header) - 1))
     blocks.append(Para(
         "Quality: mean ± standard deviation over seeds. Cost: mean over seeds. **Bold**: best in the column"
         " (highest quality, throughput; lowest parameters, time, memory). Train time is the training loop"
         " (validation included); test inference is the whole test set, tokenisation included. Baselines count"
         " their logistic-regression weights as parameters. Reference rows are pretrained models before training."))
+    flagged = [f"`{name}`: {c.phrase()}; more epochs or a larger budget may change its place."
+               for name, c in convergence.items() if c.flagged]
+    if flagged:
+        blocks += [Para("**Not converged** (from the runs' validation curves and time budgets):"), Bullets(flagged)]
+    if searches:
+        costs = [f"`{arm}`: {fmt_seconds(s.get('seconds'))} s of search ({s.get('counted_trials')} trials) before"
+                 " the runs above" for arm, s in searches.items()]
+        blocks += [Para("**Search cost** (add it to the train time of the tuned arms):"), Bullets(costs)]
     return blocks
+
+
+def _converged(kind: str, c: Convergence) -> str:
+    if kind not in ("scratch", "pretrained"):
+        return DASH
+    parts = []
+    if c.still_improving:
+        parts.append(f"still improving ({c.still_improving}/{c.runs})")
+    if c.stopped_by_budget:
+        parts.append(f"time budget ({c.stopped_by_budget}/{c.runs})")
+    return "no: " + ", ".join(parts) if parts else "yes"
 
 
 def _significance(sig: Significance) -> list[Block]:
@@ -352,12 +375,16 @@ def build_report(study_dir: str | Path, notes: Sequence[str] = ()) -> Path:
     (out / "figures").mkdir(parents=True)
     summaries = [summarize_arm(a) for a in sd.arms]
     sig = significance(sd, summaries, len(label_names))
+    convergence = {a.name: arm_convergence(a, (a.settings.get("train") or {}).get("metric_for_best_model", metric))
+                   for a in sd.arms}
+    searches = load_searches(out)
 
     blocks: list[Block] = _intro(sd, summaries)
-    blocks += [Heading("Summary"), Bullets(summary_lines(summaries, sig, len(label_names)))]
+    blocks += [Heading("Summary"), Bullets(summary_lines(summaries, sig, len(label_names), convergence))]
     blocks += _setup(sd, summaries, notes)
     blocks += _data_section(sd, label_names, out)
-    blocks += _results(summaries, sd)
+    blocks += tuning_section(searches, [a.name for a in sd.arms if a.kind in ("scratch", "pretrained")])
+    blocks += _results(summaries, sd, convergence, searches)
     attention = study_note([a.settings for a in sd.arms])  # arms that differ in attention kind
     if attention:
         blocks.append(Para(attention))

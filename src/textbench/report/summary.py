@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textbench.report.analysis import ArmSummary, Significance, compare, pareto
+from textbench.report.convergence import Convergence
 from textbench.report.format import METRIC_NAMES, fmt_count, fmt_q, fmt_seconds
 from textbench.report.significance import verdict
 
@@ -21,7 +22,15 @@ def _cheapest(summaries: list[ArmSummary], attr: str, lowest: bool = True) -> Ar
     return (min if lowest else max)(cands, key=lambda s: getattr(s, attr))
 
 
-def summary_lines(summaries: list[ArmSummary], sig: Significance, num_labels: int) -> list[str]:
+def summary_lines(summaries: list[ArmSummary], sig: Significance, num_labels: int,
+                  convergence: dict[str, Convergence] | None = None) -> list[str]:
+    """The Summary bullets; verdicts involving an arm that had not converged say so."""
+    convergence = convergence or {}
+
+    def caveat(*names: str) -> str:
+        flagged = [n for n in names if n in convergence and convergence[n].flagged]
+        return "".join(f" Caution: `{n}` was {convergence[n].phrase()}." for n in flagged)
+
     metric = sig.metric
     mname = METRIC_NAMES.get(metric, metric)
     by_name = {s.name: s for s in summaries}
@@ -40,7 +49,7 @@ def summary_lines(summaries: list[ArmSummary], sig: Significance, num_labels: in
                  + ", ".join(f"`{n}`" for n in same) + ".")
     if worse:
         text += f" {len(worse)} arm{'s are' if len(worse) > 1 else ' is'} detectably worse."
-    lines.append(text)
+    lines.append(text + caveat(best.name))
 
     scratch = _best(summaries, metric, ("scratch",))
     tuned = _best(summaries, metric, ("pretrained",))
@@ -53,6 +62,7 @@ def summary_lines(summaries: list[ArmSummary], sig: Significance, num_labels: in
             f" {word} the best from-scratch arm `{scratch.name}` ({fmt_q(scratch.quality[metric], len(scratch.arm.runs))}):"
             f" difference {boot.diff:+.3f} {mname} (95% CI {boot.ci_low:+.3f} to {boot.ci_high:+.3f},"
             f" paired bootstrap p = {boot.p_value:.3g}, a single planned comparison, unadjusted)."
+            + caveat(tuned.name, scratch.name)
         )
     baseline = _best(summaries, metric, ("baseline",))
     if baseline:

@@ -7,7 +7,7 @@ import logging
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,12 @@ from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
 from textbench.runtime import distributed as dist
 from textbench.runtime import environment as env
-from textbench.runs.artifacts import best_eval, write_test_results
+from textbench.runs.artifacts import best_eval, write_test_results, write_training_log
 from textbench.runs.build import build_model
 from textbench.runs.checkpoints import last_complete_checkpoint
 from textbench.runs.engine import RunClock, RunFolder, RunSpec, execute
-from textbench.runs.records import REFERENCE_METRICS, Cost, DataRecord, Manifest, TestMetrics
+from textbench.runs.records import (REFERENCE_METRICS, VALIDATION_METRICS, Cost, DataRecord, Manifest, TestMetrics,
+                                    write_record)
 from textbench.training.callbacks import (
     DistributedStopSyncCallback,
     GracefulInterruptCallback,
@@ -46,6 +47,7 @@ from textbench.utils.io import write_json_atomic
 
 log = logging.getLogger("textbench")
 RUN_KIND = "finetune"
+TRIAL_KIND = "trial"
 
 
 @dataclass
@@ -78,8 +80,14 @@ def train_run(
     base_dir: Path | None = None,
     quiet: bool = False,
     prepared: PreparedData | None = None,
+    test: bool = True,
+    callbacks: list[Any] | None = None,
 ) -> RunResult:
     """Train ``cfg`` and fill its run folder; returns the folder and test metrics.
+
+    ``test=False`` (a tuning trial): the run never sees the test split; its result is the
+    best validation record (``validation_metrics.json``) and no model is saved.
+    ``callbacks`` are added to the Trainer's (a trial's pruning callback).
 
     Everything that can fail on bad input (data, tokenizer, model, method) is done
     before the run folder is created, so a bad config leaves nothing behind.
@@ -97,6 +105,9 @@ def train_run(
     reset_cuda_peak()
     if prepared is None:
         prepared = prepare_data(cfg.data, base_dir=base_dir)
+    data_record = DataRecord.of(prepared)
+    if not test:
+        prepared = prepared.without_test()  # a trial cannot read what it must not see
     name = cfg.output.name or default_run_name(cfg)
     cfg = dataclasses.replace(cfg, output=dataclasses.replace(cfg.output, name=name))
     out_dir = Path(cfg.output.dir)
@@ -109,17 +120,17 @@ def train_run(
             built = build_model(cfg, prepared, Path(tmp))
         model = apply_method(built.model, cfg.method)
         tokenized = tokenize_splits(prepared, built.tokenizer, cfg.tokenizer.max_length)
-    spec = RunSpec(kind=RUN_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
+    spec = RunSpec(kind=RUN_KIND if test else TRIAL_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
                    resume_command="textbench train CONFIG --resume", if_exists=cfg.output.if_exists,
                    resume_sections=("data", "tokenizer", "model", "method"))
     manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
-                        git_commit=env.git_commit(), data=DataRecord.of(prepared),
+                        git_commit=env.git_commit(), data=data_record,
                         tokenizer_hash=tokenizer_hash(built.tokenizer), model_source=built.source,
                         notes=list(built.notes))
     if built.notes and not quiet:
         for n in built.notes:
             log.info(n)
-    job = _Finetune(cfg, prepared, built, model, tokenized, quiet)
+    job = _Finetune(cfg, prepared, built, model, tokenized, quiet, test, list(callbacks or []))
     return execute(spec, manifest, job.run, resume=resume, clock=clock)
 
 
@@ -132,8 +143,9 @@ class _Finetune:
     built: Any  # runs.build.BuiltModel
     model: Any
     tokenized: Any
-
     quiet: bool
+    test: bool = True  # False: a tuning trial (validation only, no model saved)
+    callbacks: list[Any] = field(default_factory=list)
 
     def run(self, folder: RunFolder) -> RunResult:
         cfg, run_dir = self.cfg, folder.path
@@ -153,7 +165,8 @@ class _Finetune:
             max_length=cfg.tokenizer.max_length, batch_size=cfg.train.eval_batch_size,
             bf16=env.use_bf16(cfg.train.precision),
         )
-        dist.on_main(lambda: self._reference(predictor, run_dir))
+        if self.test:
+            dist.on_main(lambda: self._reference(predictor, run_dir))
         last = dist.on_main(lambda: last_complete_checkpoint(ckpt_dir)) if folder.resuming else None
         t_train = time.perf_counter()
         try:
@@ -173,6 +186,8 @@ class _Finetune:
                     train_samples_per_second=train_out.metrics.get("train_samples_per_second"),
                     global_steps=trainer.state.global_step, best_epoch=best.get("epoch") if best else None,
                     stopped_by_time_budget=stopped_by_budget)
+        if not self.test:
+            return dist.on_main(lambda: self._finish_trial(run_dir, cost, history, best, ckpt_dir))
         # One process measures the whole test set and writes the run files; all get its metrics.
         return dist.on_main(lambda: self._finish(run_dir, predictor, cache, cost, history, ckpt_dir))
 
@@ -186,6 +201,7 @@ class _Finetune:
             callbacks.append(budget)
         if cfg.train.early_stopping_patience:
             callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
+        callbacks.extend(self.callbacks)
         callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
         weights = class_weight_tensor(cfg.train.class_weights, self.prepared.splits["train"]["label"],
                                       len(self.prepared.label_names))
@@ -201,6 +217,16 @@ class _Finetune:
         if self.quiet:  # no per-step log dicts on stdout (they still go to trainer_log.json)
             trainer.remove_callback(PrinterCallback)
         return trainer, interrupt, budget
+
+    def _finish_trial(self, run_dir: Path, cost: Cost, history: list[dict[str, Any]], best: dict[str, Any] | None,
+                      ckpt_dir: Path) -> RunResult:
+        """A trial's result: its best validation record (what the search compares), no model."""
+        scores = {k[5:]: v for k, v in (best or {}).items() if k.startswith("eval_")}
+        metrics = TestMetrics(split="validation", scores=scores, cost=dataclasses.replace(cost, **peak_memory()))
+        write_record(run_dir / VALIDATION_METRICS, metrics)
+        write_training_log(run_dir, history)
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+        return RunResult(run_dir, metrics.to_json())
 
     def _test_split(self) -> tuple[list[str], np.ndarray]:
         test = self.prepared.splits["test"][:]

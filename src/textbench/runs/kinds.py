@@ -35,6 +35,13 @@ def _run_finetune(cfg: Any, *, resume: bool = False, quiet: bool = False, prepar
     return train_run(cfg, resume=resume, quiet=quiet, prepared=prepared)
 
 
+def _run_trial(cfg: Any, *, resume: bool = False, quiet: bool = True, prepared: Any = None,
+               callbacks: list[Any] | None = None) -> Any:
+    from textbench.runs.finetune import train_run
+
+    return train_run(cfg, resume=resume, quiet=quiet, prepared=prepared, test=False, callbacks=callbacks)
+
+
 def _load_pretrain(path: str | Path, overrides: list[str]) -> Any:
     from textbench.pretraining import load_pretrain_config
 
@@ -63,6 +70,7 @@ def _run_baseline(cfg: Any, *, resume: bool = False, quiet: bool = False, prepar
 RUN_KINDS: Registry[RunKind] = Registry("run kind")
 RUN_KINDS.add("finetune", RunKind("finetune", _load_finetune, _run_finetune, launchable=True))
 RUN_KINDS.add("pretrain", RunKind("pretrain", _load_pretrain, _run_pretrain, launchable=True))
+RUN_KINDS.add("trial", RunKind("trial", _load_finetune, _run_trial, launchable=True))  # a tuning trial
 RUN_KINDS.add("baseline", RunKind("baseline", _load_baseline, _run_baseline, launchable=False))
 
 

@@ -17,6 +17,7 @@ from textbench.utils.io import read_json, write_json_atomic
 MANIFEST = "manifest.json"
 TEST_METRICS = "test_metrics.json"
 REFERENCE_METRICS = "reference_metrics.json"
+VALIDATION_METRICS = "validation_metrics.json"  # a tuning trial's result (it never sees test)
 
 STATUS_RUNNING = "running"
 STATUS_COMPLETE = "complete"

@@ -9,6 +9,7 @@ shared: {train: {epochs: 5}}   # partial run config under every model arm (arms 
 baselines: [majority, tfidf]   # classic baselines, added as arms (default: both)
 output_dir: studies            # the study folder is <output_dir>/<name>/
 report: {metric: macro_f1, alpha: 0.05}
+tune: {trials: 8}              # optional: search every model arm with the same budget first
 arms:
   - name: scratch
     config: ../scratch-encoder.yaml   # a run config (relative to this file); optional
@@ -26,6 +27,7 @@ from typing import Any, Literal
 
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
+from textbench.tuning.config import TuneConfig
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 
@@ -102,6 +104,7 @@ class StudyConfig:
     baselines: list[Literal["majority", "tfidf"]] = field(default_factory=lambda: ["majority", "tfidf"])
     output_dir: str = "studies"
     report: ReportConfig = field(default_factory=ReportConfig)
+    tune: TuneConfig | None = None  # a search per model arm, equal budgets (see textbench.tuning)
 
     def validate(self, where: str) -> None:
         pre = "" if where == "config" else f"{where}."

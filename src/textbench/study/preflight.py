@@ -56,6 +56,9 @@ def preflight(study: Study) -> tuple[list[str], Any, dict[str, Any]]:
     from textbench.data.config import DataConfig
     from textbench.data.store import data_key
 
+    from textbench.study.tuning_stage import check_tune
+
+    check_tune(study)
     notes: list[str] = []
     for arm in study.arms:
         if arm.kind in ("scratch", "pretrained"):

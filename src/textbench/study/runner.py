@@ -15,6 +15,7 @@ left to claim waits for the runs others hold, then writes the report.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shlex
@@ -361,6 +362,13 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
         for key, data in datasets.items():  # prepared once here; every run loads it
             save_prepared(data, study.dir / DATA_STORE, key)
         train_shared_tokenizers(study)
+    if study.cfg.tune is not None:  # the search first; the arms x seeds below train each arm's best config
+        from textbench.study.tuning_stage import tune_arms
+
+        study = dataclasses.replace(study, arms=tune_arms(study))
+        runs = study.runs()
+        with setup_lock(study.dir):
+            write_yaml_atomic(study.dir / STUDY_FILE, {**study.to_dict(), "notes": notes})
     for note in notes:
         log.warning("note: %s", note)
     for msg in stale_runs(study.dir):

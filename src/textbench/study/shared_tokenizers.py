@@ -63,7 +63,8 @@ def train_shared_tokenizers(study: Any) -> list[Path]:
     from textbench.data.config import DataConfig
     from textbench.data.store import data_key, load_prepared
     from textbench.study.plan import DATA_STORE
-    from textbench.tokenization import TokenizerConfig, train_tokenizer
+    from textbench.tokenization import TokenizerConfig
+    from textbench.tokenization.cache import train_tokenizer_cached
 
     made: list[Path] = []
     for arm in study.arms:
@@ -80,7 +81,9 @@ def train_shared_tokenizers(study: Any) -> list[Path]:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         try:
-            train_tokenizer(prepared.splits["train"]["text"], tcfg, tmp)
+            # through the user's tokenizer cache: tokenizer training is not reproducible from one
+            # process to the next, so a second study on the same data gets the same vocabulary
+            train_tokenizer_cached(prepared.splits["train"]["text"], tcfg, tmp)
             tmp.rename(folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
