@@ -7,7 +7,7 @@ _EXPORTS = {
     "list_builtin": "textbench.data.builtin",
     "plot_class_balance": "textbench.data.plots",
     "plot_lengths": "textbench.data.plots",
-    "prepare_data": "textbench.data.prepare",
+    "prepare_data": "textbench.data.pipeline",
     "PreparedData": "textbench.data.prepared",
     "compute_stats": "textbench.data.stats",
     "format_stats": "textbench.data.stats",
