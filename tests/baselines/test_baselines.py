@@ -50,9 +50,23 @@ def test_tfidf_beats_majority_on_builtin_data(tmp_path, prepared):
     assert maj.test_metrics["cost"]["parameters"]["total"] == 0
     assert tfidf.test_metrics["cost"]["parameters"]["trainable"] > 1000
     assert tfidf.test_metrics["baseline"]["C_selected"] in BaselineConfig().C
+    # its own grid, chosen on validation: features (words / words + chars, min_df 1 / 2) x C
+    info = tfidf.test_metrics["baseline"]
+    assert len(info["tried"]) == 2 * 2 * len(BaselineConfig().C)
+    best = max(info["tried"], key=lambda t: t["validation_macro_f1"])
+    assert (best["C"], best["char_ngrams"], best["min_df"]) == (info["C_selected"], info["char_ngrams_selected"],
+                                                                 info["min_df_selected"])
     # a baseline has no optimiser loop: it says so instead of faking Trainer fields
     assert maj.test_metrics["cost"]["global_steps"] is None and maj.test_metrics["cost"]["best_epoch"] is None
     assert read_json(maj.run_dir / "manifest.json")["kind"] == "baseline"
+
+
+def test_tfidf_keeps_its_settings_without_feature_tuning():
+    model = make_baseline(BaselineConfig(name="tfidf", tune_features=False, C=[1.0]))
+    texts = ["good day", "bad day", "good film", "bad film", "great", "awful"] * 3
+    labels = np.array([0, 1, 0, 1, 0, 1] * 3)
+    info = model.fit(texts, labels, texts[:6], labels[:6], 2, 0)
+    assert len(info["tried"]) == 1 and info["char_ngrams_selected"] == [2, 5] and info["min_df_selected"] == 1
 
 
 def test_majority_predicts_the_training_prior():

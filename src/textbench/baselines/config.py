@@ -30,7 +30,10 @@ class BaselineConfig:
     sublinear_tf: bool = True
     lowercase: bool = True
     # inverse regularisation strengths tried; the best on validation macro-F1 is kept
-    C: list[float] = field(default_factory=lambda: [0.5, 2.0, 8.0])
+    C: list[float] = field(default_factory=lambda: [0.5, 2.0, 8.0, 32.0])
+    # also choose the features on validation: words only or words + characters, and min_df 1 or 2
+    # (around the settings above); false keeps exactly the settings above
+    tune_features: bool = True
     class_weight: Literal["balanced"] | None = None
     solver: Literal["saga", "newton-cg", "lbfgs"] = "saga"  # saga: fast on sparse TF-IDF features
     max_iter: int = 2000

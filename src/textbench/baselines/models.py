@@ -3,18 +3,21 @@
 ``majority``: always the most frequent training class; its probabilities are the
 training class prior, so its loss is the prior's cross-entropy.
 ``tfidf``: TF-IDF of word n-grams and character n-grams (within word boundaries),
-then multinomial logistic regression; the regularisation strength C is picked on
-validation macro-F1 from ``BaselineConfig.C``.
+then multinomial logistic regression. Its own small grid is searched on validation
+macro-F1, so the baseline is tuned too: the features (words only or words + characters,
+``min_df`` 1 or 2, with ``tune_features``) and the regularisation strength ``C``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 from textbench.baselines.config import BaselineConfig
+from textbench.errors import DataError
 from textbench.utils.registry import Registry
 
 
@@ -56,11 +59,10 @@ class TfidfLogReg:
         self.vectorizer: Any = None
         self.model: Any = None
 
-    def _vectorizer(self) -> Any:
+    def _vectorizer(self, c: BaselineConfig) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import FeatureUnion
 
-        c = self.cfg
         common = {"sublinear_tf": c.sublinear_tf, "lowercase": c.lowercase, "min_df": c.min_df,
                   "max_features": c.max_features, "dtype": np.float64}
         parts = [("word", TfidfVectorizer(analyzer="word", ngram_range=tuple(c.word_ngrams),
@@ -69,26 +71,45 @@ class TfidfLogReg:
             parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(c.char_ngrams), **common)))
         return FeatureUnion(parts)
 
+    def feature_grid(self) -> list[BaselineConfig]:
+        """The feature settings tried: the configured ones, and with tune_features their variants."""
+        c = self.cfg
+        if not c.tune_features:
+            return [c]
+        chars = [None] if c.char_ngrams is None else [c.char_ngrams, None]
+        return [dataclasses.replace(c, char_ngrams=ch, min_df=m) for ch in chars for m in sorted({c.min_df, 2})]
+
     def fit(self, texts, labels, val_texts, val_labels, num_labels, seed):  # noqa: D102
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import f1_score
 
-        self.vectorizer = self._vectorizer()
-        x = self.vectorizer.fit_transform(list(texts))
-        xv = self.vectorizer.transform(list(val_texts))
         tried = []
         best_f1 = -1.0
-        for c in self.cfg.C:
-            model = LogisticRegression(C=c, max_iter=self.cfg.max_iter, class_weight=self.cfg.class_weight,
-                                       solver=self.cfg.solver, random_state=seed)
-            model.fit(x, labels)
-            f1 = float(f1_score(val_labels, model.predict(xv), average="macro",
-                                labels=list(range(num_labels)), zero_division=0))
-            tried.append({"C": c, "validation_macro_f1": round(f1, 6)})
-            if f1 > best_f1:
-                best_f1, self.model = f1, model
+        self.model = None
+        for features in self.feature_grid():
+            vectorizer = self._vectorizer(features)
+            try:
+                x = vectorizer.fit_transform(list(texts))
+            except ValueError:  # min_df 2 on a tiny training set: no term left
+                continue
+            xv = vectorizer.transform(list(val_texts))
+            for c in self.cfg.C:
+                model = LogisticRegression(C=c, max_iter=self.cfg.max_iter, class_weight=self.cfg.class_weight,
+                                           solver=self.cfg.solver, random_state=seed)
+                model.fit(x, labels)
+                f1 = float(f1_score(val_labels, model.predict(xv), average="macro",
+                                    labels=list(range(num_labels)), zero_division=0))
+                tried.append({"C": c, "char_ngrams": features.char_ngrams, "min_df": features.min_df,
+                              "validation_macro_f1": round(f1, 6)})
+                if f1 > best_f1:
+                    best_f1, self.model, self.vectorizer, chosen = f1, model, vectorizer, features
+                    self.features = int(x.shape[1])
+        if self.model is None:
+            raise DataError("baseline tfidf: the training texts have no terms to build features from")
         self.num_labels = num_labels
-        return {"C_selected": float(self.model.C), "C_tried": tried, "features": int(x.shape[1])}
+        return {"C_selected": float(self.model.C), "char_ngrams_selected": chosen.char_ngrams,
+                "min_df_selected": chosen.min_df, "word_ngrams": list(chosen.word_ngrams), "tried": tried,
+                "features": self.features}
 
     def predict_proba(self, texts):  # noqa: D102
         p = self.model.predict_proba(self.vectorizer.transform(list(texts)))
