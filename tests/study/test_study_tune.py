@@ -32,6 +32,12 @@ def test_tuned_study_trains_the_best_config_and_reports_the_search(tmp_path, tin
     assert bert["settings"]["train"]["learning_rate"] == pytest.approx(best_lr) and "(tuned)" in bert["label"]
     md = (sdir / "report.md").read_text()
     assert "## Tuning" in md and "tuning/bert/best.yaml" in md and "**Search cost**" in md
+    # the recommendation: the cheapest arm within noise of the best, as a config for a final model
+    assert "## Recommendation" in md
+    final = yaml.safe_load((sdir / "recommended.yaml").read_text())
+    assert final["data"]["train_on_validation"] is True and final["output"]["dir"] == "runs"
+    if "baseline" not in final:
+        assert final["train"]["select_best_epoch"] is False
     # a rerun finds the search and the runs complete: nothing trains again
     again = run_study(load_study(path, output_dir=tmp_path / "studies"), executor="inline", progress=False)
     assert again.count("complete") == 0 and again.count("skipped") == 2
@@ -42,3 +48,21 @@ def test_tune_names_must_be_arms(tmp_path, tiny_bert_dir):
     path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], tune={"trials": 2, "arms": ["nope"]})
     with pytest.raises(ConfigError, match="tune.arms: no arm named 'nope'"):
         run_study(load_study(path, output_dir=tmp_path / "studies"), executor="inline", progress=False)
+
+
+def test_the_recommended_config_trains_on_train_and_validation(tmp_path, tiny_bert_dir, monkeypatch):
+    from textbench.runs.kinds import run_kind
+
+    path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], baselines=[])  # one model arm: it is the pick
+    study = load_study(path, output_dir=tmp_path / "studies")
+    run_study(study, executor="inline", progress=False)
+    monkeypatch.chdir(study.dir)
+    kind = run_kind("finetune")
+    cfg = kind.load_config("recommended.yaml", [])
+    assert cfg.data.train_on_validation and not cfg.train.select_best_epoch
+    result = kind.run(cfg, quiet=True)
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    rows = manifest["data"]["summary"]["rows"]
+    study_rows = json.loads((study.dir / "runs" / "bert" / "seed-1" / "manifest.json").read_text())["data"]["summary"]["rows"]
+    assert rows["train"] == study_rows["train"] + study_rows["validation"]  # validation joined training
+    assert rows["test"] == study_rows["test"]

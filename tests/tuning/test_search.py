@@ -45,6 +45,13 @@ def test_trials_are_validation_only_runs_and_prune(tmp_path, tiny_csv, tiny_bert
     best = load_run_config(search.folder / "best.yaml")
     assert best.train.learning_rate == pytest.approx(summary["best"]["params"]["train.learning_rate"])
     assert best.output == cfg.output  # ready to run where the arm's runs go
+    # best.yaml trains and reproduces the best trial's validation score with its seed
+    from textbench.runs.finetune import train_run
+
+    again = train_run(best, quiet=True, prepared=prepared)
+    history = json.loads((again.run_dir / "trainer_log.json").read_text())
+    scores = [r["eval_macro_f1"] for r in history if "eval_macro_f1" in r]
+    assert max(scores) == pytest.approx(summary["best"]["value"], abs=1e-9)
 
     # a rerun continues the stored search: nothing is redone, a larger budget adds only the difference
     again = run_search(search, tune, storage_url(tune, tmp_path), prepared=prepared)

@@ -75,6 +75,7 @@ class TrainConfig:
     logging_steps: int = 10
     metric_for_best_model: str = "macro_f1"
     early_stopping_patience: int | None = None  # evaluations without improvement before stopping
+    select_best_epoch: bool = True  # end with the best evaluation's weights (false: the last epoch's)
     max_minutes: float | None = None  # wall-clock budget; stops cleanly and still evaluates
     seed: int = 42
     threads: int | None = None  # torch threads (None = all cores)
@@ -104,6 +105,8 @@ class TrainConfig:
             raise ConfigError(f"{where}.warmup_ratio: must be in [0, 1), got {self.warmup_ratio}")
         if not 0 <= self.label_smoothing < 1:
             raise ConfigError(f"{where}.label_smoothing: must be in [0, 1), got {self.label_smoothing}")
+        if self.early_stopping_patience and not self.select_best_epoch:
+            raise ConfigError(f"{where}.early_stopping_patience: needs select_best_epoch: true")
         if self.eval_strategy == "steps" and not self.eval_steps:
             raise ConfigError(f"{where}.eval_steps: required when eval_strategy is 'steps'")
         if isinstance(self.class_weights, list) and any(w <= 0 for w in self.class_weights):
@@ -156,6 +159,10 @@ class RunConfig:
 
     def validate(self, where: str) -> None:
         where = "" if where == "config" else where + "."
+        if self.data.train_on_validation and self.train.select_best_epoch:
+            raise ConfigError(
+                f"{where}data.train_on_validation: the validation rows are training rows, so they cannot pick the"
+                " best epoch; set train.select_best_epoch: false and train.epochs to the epochs a study found")
         if self.model.kind != "scratch":
             return
         spec = self.method.spec

@@ -56,6 +56,9 @@ class DataConfig:
     """Cap on validation and on test rows each (stratified, seeded), for quick runs."""
     encoding: str = "utf-8"
     """Text encoding of the data files (e.g. "latin-1")."""
+    train_on_validation: bool = False
+    """Add the validation rows to the training split (a final model, after a study chose its
+    settings): validation scores then measure seen rows; pair with train.select_best_epoch: false."""
 
     def validate(self) -> None:
         """Raise ConfigError for values out of range."""

@@ -76,6 +76,11 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
         ids[name] = encode_labels(splits[name], name, mapping, names, names_from, present)
 
     sampled = _subsample(splits, ids, cfg, len(present))
+    if cfg.train_on_validation:  # after subsampling: the final model sees exactly what the study's runs did
+        splits["train"] = splits["train"].concat(splits["validation"])
+        ids["train"] = ids["train"] + ids["validation"]
+        notes.append(f"data.train_on_validation: the {len(ids['validation']):,} validation rows are also training"
+                     " rows; validation scores measure seen data")
     features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
     dsd = datasets.DatasetDict(
         {

@@ -36,6 +36,12 @@ class RawSplit:
             row_kind=self.row_kind,
         )
 
+    def concat(self, other: RawSplit) -> RawSplit:
+        """This split's rows, then ``other``'s (each row keeps its own number; the origin names both)."""
+        return RawSplit(texts=self.texts + other.texts, labels=self.labels + other.labels,
+                        rows=self.rows + other.rows, origin=f"{self.origin} + {other.origin}",
+                        row_kind=self.row_kind)
+
 
 @dataclass
 class RawData:

@@ -26,6 +26,7 @@ from textbench.report.document import Block, Bullets, Heading, Image, Para, Tabl
 from textbench.report.format import DASH, METRIC_NAMES, fmt_count, fmt_num, fmt_p, fmt_q, fmt_seconds
 from textbench.report.significance import EXACT_BELOW
 from textbench.report.convergence import Convergence, arm_convergence
+from textbench.report.recommendation import recommendation
 from textbench.report.summary import summary_lines
 from textbench.report.tuning import load_searches, tuning_section
 from textbench.utils.io import write_text_atomic
@@ -389,6 +390,7 @@ def build_report(study_dir: str | Path, notes: Sequence[str] = ()) -> Path:
     if attention:
         blocks.append(Para(attention))
     blocks += _significance(sig)
+    blocks += recommendation(out, summaries, sig, searches)
     blocks += _plots(sd, summaries, label_names, out, metric)
 
     title = f"Study report: {sd.name}"

@@ -39,7 +39,7 @@ def training_arguments(
         save_strategy=strategy if has_eval else "epoch",
         save_steps=tc.eval_steps,
         save_total_limit=2,
-        load_best_model_at_end=has_eval,
+        load_best_model_at_end=has_eval and tc.select_best_epoch,
         metric_for_best_model=tc.metric_for_best_model if has_eval else None,
         greater_is_better=tc.metric_for_best_model not in ("loss", "entropy"),
         logging_strategy="steps",
