@@ -166,13 +166,18 @@ def pareto(summaries: list[ArmSummary], metric: str, cost_key: str) -> list[ArmS
     return [pts[i][0] for i in front]
 
 
-def cost_points(summaries: list[ArmSummary], metric: str) -> list[dict[str, Any]]:
+def cost_points(summaries: list[ArmSummary], metric: str,
+                extra_seconds: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Quality and cost per arm; ``extra_seconds`` (an arm's search time per run) adds to its train time."""
     out = []
     for s in summaries:
         q = s.quality.get(metric)
         if q is None or s.arm.kind == "reference":
             continue
-        out.append({"name": s.name, "quality": q[0], "train_seconds": s.train_seconds,
+        seconds = s.train_seconds
+        if seconds is not None and extra_seconds and s.name in extra_seconds:
+            seconds += extra_seconds[s.name]
+        out.append({"name": s.name, "quality": q[0], "train_seconds": seconds,
                     "trainable_parameters": s.params_trainable, "ms_per_text": s.ms_per_text})
     return out
 

@@ -308,7 +308,7 @@ def _significance(sig: Significance) -> list[Block]:
 
 
 def _plots(sd: StudyData, summaries: list[ArmSummary], label_names: list[str], out: Path,
-           metric: str) -> list[Block]:
+           metric: str, searches: dict[str, Any]) -> list[Block]:
     blocks: list[Block] = []
     arms = [s.arm for s in summaries]
     colors = figs.colors_for([a.name for a in arms])
@@ -339,11 +339,14 @@ def _plots(sd: StudyData, summaries: list[ArmSummary], label_names: list[str], o
     if figs.per_class_f1(arms, label_names, colors, fdir / "per_class_f1.png"):
         blocks.append(Image("figures/per_class_f1.png", "Per-class F1 on test."))
 
-    points = cost_points(summaries, metric)
+    search_per_run = {s.name: float((searches.get(s.name) or {}).get("seconds") or 0.0) / max(len(s.arm.runs), 1)
+                      for s in summaries if s.name in searches}
+    points = cost_points(summaries, metric, search_per_run)
     if figs.quality_vs_cost(points, colors, metric, fdir / "quality_vs_cost.png"):
+        searched = " (tuned arms: their search time per run included)" if search_per_run else ""
         blocks += [Heading("Quality against cost"),
                    Image("figures/quality_vs_cost.png",
-                         f"Test {mname} against train time, trainable parameters and inference latency"
+                         f"Test {mname} against train time{searched}, trainable parameters and inference latency"
                          " (log scales); the dashed line is the Pareto front.")]
         items = []
         for key, title in (("train_seconds", "train time"), ("trainable_parameters", "trainable parameters"),
@@ -391,7 +394,7 @@ def build_report(study_dir: str | Path, notes: Sequence[str] = ()) -> Path:
         blocks.append(Para(attention))
     blocks += _significance(sig)
     blocks += recommendation(out, summaries, sig, searches)
-    blocks += _plots(sd, summaries, label_names, out, metric)
+    blocks += _plots(sd, summaries, label_names, out, metric, searches)
 
     title = f"Study report: {sd.name}"
     write_text_atomic(out / "report.md", render_markdown(title, blocks))
