@@ -45,6 +45,10 @@ class NonFiniteLossError(RuntimeError):
     """Training produced a NaN or infinite loss (the run is marked failed, its checkpoints kept)."""
 
 
+class RunDiverged(RunError):
+    """A run stopped on a non-finite loss (for a tuning trial: a setting that diverges)."""
+
+
 class StorageError(TextbenchError):
     """Output cannot be written: disk full, quota exceeded, read-only file system, no permission."""
 

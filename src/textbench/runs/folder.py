@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from textbench.errors import NonFiniteLossError, RunError
+from textbench.errors import NonFiniteLossError, RunDiverged, RunError
 from textbench.runs.records import MANIFEST, STATUS_COMPLETE
 from textbench.utils.io import read_json, write_json_atomic
 
@@ -121,7 +121,7 @@ def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[
         ) from None
     except NonFiniteLossError as e:
         _record_end(run_dir, status="failed", error=str(e))
-        raise RunError(f"{run_dir.name}: {e}") from None
+        raise RunDiverged(f"{run_dir.name}: {e}") from None
     except BaseException as e:
         ckpts = run_dir / "checkpoints"
         if fresh and not (ckpts.is_dir() and any(ckpts.iterdir())):

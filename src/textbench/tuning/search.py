@@ -21,7 +21,7 @@ from typing import Any
 
 from textbench.config.loader import from_dict, to_dict
 from textbench.config.schema import RunConfig
-from textbench.errors import ConfigError, TextbenchError
+from textbench.errors import ConfigError, DataError, ModelError, RunDiverged
 from textbench.tuning.config import TuneConfig
 from textbench.tuning.space import Param, nest_values
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
@@ -127,8 +127,10 @@ def run_search(search: ArmSearch, tune: TuneConfig, storage: str, prepared: Any 
             study.stop()
 
     if counted(study) < tune.trials and (budget_s is None or spent < budget_s):
+        # a setting the model or data refuses fails its trial; anything else (Ctrl-C, a full disk, a
+        # run folder in the way) stops the search, which a rerun continues
         study.optimize(lambda trial: _objective(search, trial, prepared), callbacks=[stop_when_done],
-                       catch=(TextbenchError,), gc_after_trial=True,
+                       catch=(ConfigError, DataError, ModelError), gc_after_trial=True,
                        timeout=None if budget_s is None else max(budget_s - spent, 1.0))
     return write_summary(search, study, tune)
 
@@ -146,7 +148,12 @@ def _objective(search: ArmSearch, trial: Any, prepared: Any) -> float:
         raise ConfigError(f"tune.space of arm {search.arm!r} gave an invalid config: {e}") from None
     pruning = PruningCallback(trial, search.metric)
     started = time.perf_counter()
-    result = run_kind("trial").run(cfg, quiet=True, prepared=prepared, callbacks=[pruning])
+    try:
+        result = run_kind("trial").run(cfg, quiet=True, prepared=prepared, callbacks=[pruning])
+    except RunDiverged as e:  # a diverging setting: a bad trial, stopped early like a pruned one
+        trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
+        trial.set_user_attr("diverged", str(e))
+        raise optuna.TrialPruned() from None
     trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
     trial.set_user_attr("run_dir", str(result.run_dir))
     trial.set_user_attr("epochs", result.test_metrics["cost"].get("epochs_completed"))
