@@ -143,3 +143,26 @@ def test_kill_9_during_a_search_then_rerun_keeps_finished_trials(tmp_path, tiny_
     assert len(complete) == 4 and all(complete[n] == v for n, v in done_before.items())  # none redone
     killed = [t for t in summary["trials"] if t["state"] not in ("complete", "pruned")]
     assert len(killed) <= 1  # the trial the kill interrupted: not counted
+
+
+def test_the_pruning_callback_reports_each_epoch_and_stops_a_pruned_trial(tmp_path, tiny_csv, tiny_bert_dir):
+    from textbench.runs.kinds import run_kind
+    from textbench.tuning.pruning import PruningCallback
+
+    class Trial:  # Optuna's side: records reports, prunes at the second epoch
+        def __init__(self):
+            self.reports = []
+
+        def report(self, value, step):
+            self.reports.append((step, value))
+
+        def should_prune(self):
+            return len(self.reports) >= 2
+
+    cfg = base_config(tmp_path, tiny_csv, tiny_bert_dir)
+    cfg = cfg.__class__(**{**vars(cfg), "train": cfg.train.__class__(**{**vars(cfg.train), "epochs": 4.0})})
+    trial = Trial()
+    callback = PruningCallback(trial, "macro_f1")
+    result = run_kind("trial").run(cfg, callbacks=[callback])
+    assert callback.pruned and [s for s, _ in trial.reports] == [1, 2]
+    assert result.test_metrics["cost"]["epochs_completed"] == pytest.approx(2.0)  # stopped, not 4 epochs

@@ -85,7 +85,8 @@ def _optuna_study(search: ArmSearch, tune: TuneConfig, storage: str) -> Any:
     seed = zlib.crc32(search.arm.encode())  # stable per arm
     sampler = (optuna.samplers.TPESampler(seed=seed, n_startup_trials=tune.startup_trials)
                if tune.sampler == "tpe" else optuna.samplers.RandomSampler(seed=seed))
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=tune.startup_trials, n_warmup_steps=1)
+    # no pruning on the first epoch: schedules of different lengths are not comparable that early
+    pruner = (optuna.pruners.MedianPruner(n_startup_trials=tune.startup_trials, n_warmup_steps=2)
               if tune.pruner == "median" else optuna.pruners.NopPruner())
     from sqlalchemy.exc import SQLAlchemyError
 
