@@ -15,12 +15,16 @@ class PruningCallback(TrainerCallback):
         self.trial = trial
         self.key = f"eval_{metric}"
         self.pruned = False
+        self.reported: set[int] = set()
 
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kw: Any):
         value = (metrics or {}).get(self.key)
         if value is None:
             return control
         step = max(1, int(round(state.epoch or 0))) if args.eval_strategy == "epoch" else state.global_step
+        if step in self.reported:  # a time budget's extra evaluation within the same epoch
+            return control
+        self.reported.add(step)
         self.trial.report(float(value), step)
         if self.trial.should_prune():
             self.pruned = True
