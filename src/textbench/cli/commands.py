@@ -110,7 +110,8 @@ def _run(kind_name: str, config: str | None, overrides: list[str], resume: bool,
 def _summary(result: Any) -> str:
     if hasattr(result, "test_metrics"):
         m, cost = result.test_metrics, result.test_metrics["cost"]
-        return (f"run {result.run_dir}: test macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f},"
+        return (f"run {result.run_dir}: {m.get('split', 'test')} macro-F1 {m['macro_f1']:.4f},"
+                f" accuracy {m['accuracy']:.4f},"
                 f" train {cost['train_seconds']:.1f}s, trainable params {cost['parameters']['trainable']:,}")
     m = result.metrics  # a pretraining run
     before = m["heldout_perplexity_before"]
