@@ -95,6 +95,10 @@ def cases(tmp: Path) -> list[tuple]:
         ("read-only file system under the output folder",
          ["train", tiny_cfg, *runs, "--name", "ro"], "erofs:config.yaml"),
         ("output folder under a regular file", ["train", tiny_cfg, "--output-dir", f"{a_file}/runs"]),
+        ("a key given twice in a config", ["train", cfg("c28.yaml", "train:\n  seed: 7\ntrain:\n  epochs: 1\n"), *runs]),
+        ("a setting of another method", ["train", cfg("c29.yaml", "method:\n  name: full\n  r: 8\n"), *runs]),
+        ("predict output is its input", ["predict", str(tmp), "--input", ok, "--output", ok]),
+        ("predict output exists", ["predict", str(tmp), "--input", ok, "--output", a_file]),
     ]
 
 

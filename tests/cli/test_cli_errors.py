@@ -274,3 +274,49 @@ def test_library_write_errors_become_one_line(tmp_path):
         "cannot write /x: disk quota exceeded (EDQUOT)")
     assert storage_error(ValueError("nothing to do with storage")) is None
     assert storage_error(FileNotFoundError(errno.ENOENT, "No such file", "/in.csv")) is None
+
+
+def test_predict_never_replaces_its_input_or_an_existing_file(tmp_path, capsys):
+    texts = write(tmp_path / "t.txt", "hello\n")
+    run = tmp_path / "run"  # checked before any model loads: no run needed
+    code, err = run_cli(["predict", str(run), "--input", str(texts), "--output", str(texts)], capsys)
+    assert code == 2 and "is the input file" in err and texts.read_text() == "hello\n"
+    old = write(tmp_path / "old.jsonl", "mine\n")
+    code, err = run_cli(["predict", str(run), "--input", str(texts), "--output", str(old)], capsys)
+    assert code == 2 and "--overwrite" in err and old.read_text() == "mine\n"
+    code, err = run_cli(["predict", str(run), "--input", str(texts), "--output", str(tmp_path)], capsys)
+    assert code == 2 and "is a folder" in err
+
+
+@pytest.mark.parametrize("number", ["-3", "0", "x"])
+def test_cli_numbers_are_checked(tmp_path, capsys, number):
+    with pytest.raises(SystemExit) as e:
+        main(["predict", str(tmp_path), "--input", "-", "--batch-size", number])
+    assert e.value.code == 2 and "--batch-size" in capsys.readouterr().err
+
+
+def test_data_inspect_keeps_earlier_charts_unless_told(tmp_path, capsys):
+    out = tmp_path / "inspect"
+    out.mkdir()
+    write(out / "stats.json", "{}")
+    code, err = run_cli(["data", "inspect", "builtin:tweets-sentiment", "--out", str(out)], capsys)
+    assert code == 2 and "--overwrite" in err and (out / "stats.json").read_text() == "{}"
+    code, err = run_cli(["data", "inspect", "builtin:tweets-sentiment", "--out", str(out / "stats.json")], capsys)
+    assert code == 2 and "is a file" in err
+    code, _ = run_cli(["data", "inspect", "builtin:tweets-sentiment", "--out", str(out), "--overwrite"], capsys)
+    assert code == 0 and (out / "stats.json").read_text() != "{}"
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path, capsys):
+    cfg = write(tmp_path / "run.yaml", "train:\n  batch_size: 4\n  seed: 7\nmethod: {name: full}\ntrain:\n  epochs: 1\n")
+    code, err = run_cli(train_args(tmp_path, cfg), capsys)
+    assert_clean_failure(code, err, tmp_path, "line 5", "duplicate key 'train' (first on line 1)")
+
+
+def test_tilde_in_output_dir_is_one_folder(tmp_path, monkeypatch):
+    from textbench.config import load_run_config
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("RUNS", "elsewhere")
+    assert load_run_config(None, ["output.dir=~/runs"]).output.dir == str(tmp_path / "runs")
+    assert load_run_config(None, ["output.dir=$RUNS/x"]).output.dir == "elsewhere/x"

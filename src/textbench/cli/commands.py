@@ -9,6 +9,17 @@ from pathlib import Path
 from typing import Any
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (argparse reports anything else as a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.learning_rate=3e-4 (repeatable)")
@@ -32,8 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--text-column", help="column holding the text")
     i.add_argument("--label-column", help="column holding the label")
     i.add_argument("--tokenizer", help="tokenizer for token-length statistics (name, path or builtin:minilm-l6)")
-    i.add_argument("--max-length", type=int, help="truncation length for the 'truncated' share")
+    i.add_argument("--max-length", type=_positive_int, help="truncation length for the 'truncated' share")
     i.add_argument("--out", help="folder for the PNG charts and stats.json (default: data-inspect/<name>)")
+    i.add_argument("--overwrite", action="store_true", help="replace the charts and stats.json of an earlier inspect")
     i.set_defaults(handler=cmd_data_inspect)
     d.set_defaults(handler=lambda a: (d.print_help(), 2)[1])
 
@@ -43,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     " column, or - for stdin")
     pr.add_argument("--output", default="-", help="JSONL output file (default: stdout)")
     pr.add_argument("--text-column", default="text", help="text column for CSV/JSONL input")
-    pr.add_argument("--batch-size", type=int, default=64)
+    pr.add_argument("--batch-size", type=_positive_int, default=64)
+    pr.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     pr.add_argument("--quantize", choices=["int8"], help="CPU only, opt-in: dynamic int8 Linear layers (faster;"
                     " probabilities change slightly, see BENCHMARKS.md)")
     pr.set_defaults(handler=cmd_predict)
@@ -174,6 +187,7 @@ def cmd_data_inspect(args: argparse.Namespace) -> int:
     print(format_stats(stats))
     name = Path(cfg.data.source.rstrip("/")).name.replace(":", "-") or "data"
     out = Path(args.out) if args.out else Path("data-inspect") / name
+    _check_inspect_out(out, args.overwrite)
     out.mkdir(parents=True, exist_ok=True)
     plot_lengths(prepared, out / "lengths.png")
     plot_class_balance(prepared, out / "class_balance.png")
@@ -182,23 +196,54 @@ def cmd_data_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+INSPECT_FILES = ("stats.json", "lengths.png", "class_balance.png")
+
+
+def _check_inspect_out(out: Path, overwrite: bool) -> None:
+    from textbench.errors import ConfigError
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder; choose a folder for the charts and stats.json")
+    earlier = [f for f in INSPECT_FILES if (out / f).exists()]
+    if earlier and not overwrite:
+        raise ConfigError(f"--out {out}: already holds {', '.join(earlier)}; add --overwrite to replace them,"
+                          " or choose another --out")
+
+
+def _check_predict_output(output: str, input_path: str, overwrite: bool) -> None:
+    from textbench.errors import ConfigError
+
+    if output == "-":
+        return
+    out = Path(output)
+    if input_path != "-" and out.exists() and out.resolve() == Path(input_path).resolve():
+        raise ConfigError(f"--output {output}: is the input file; predictions never replace their input,"
+                          " choose another --output")
+    if out.is_dir():
+        raise ConfigError(f"--output {output}: is a folder; give a file name (JSONL)")
+    if out.exists() and not overwrite:
+        raise ConfigError(f"--output {output}: exists; add --overwrite to replace it, or choose another file")
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from textbench.inference import Predictor
     from textbench.inference.inputs import read_texts
+    from textbench.utils.io import write_text_atomic
 
+    _check_predict_output(args.output, args.input, args.overwrite)  # before the model loads
     texts = read_texts(args.input, text_column=args.text_column)
     pred = Predictor.from_run(args.run_dir, batch_size=args.batch_size, quantize=args.quantize)
     probs = pred.predict_proba(texts)
-    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
-    try:
-        for text, p in zip(texts, probs):
-            rec = {
-                "text": text,
-                "label": pred.label_names[int(p.argmax())],
-                "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)},
-            }
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    lines = []
+    for text, p in zip(texts, probs):
+        rec = {
+            "text": text,
+            "label": pred.label_names[int(p.argmax())],
+            "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)},
+        }
+        lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
+    if args.output == "-":
+        sys.stdout.write("".join(lines))
+    else:  # written whole, through a temporary file: never half a file
+        write_text_atomic(args.output, "".join(lines))
     return 0

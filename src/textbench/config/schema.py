@@ -8,6 +8,7 @@ for from-scratch models live in ``model.architecture`` and are checked against
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -135,6 +136,9 @@ class OutputConfig:
     dir: str = "runs"
     name: str | None = None  # default: the config file's name, else a name from model and method
     if_exists: Literal["error", "suffix"] = "error"  # never overwrite a run silently
+
+    def __post_init__(self) -> None:  # ~ and $VARS expanded once, so every part of a run uses one folder
+        self.dir = os.path.expandvars(os.path.expanduser(self.dir))
 
     def validate(self, where: str) -> None:
         if self.name is not None:
