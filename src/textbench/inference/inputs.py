@@ -37,7 +37,10 @@ def read_texts(source: str, *, text_column: str = "text") -> list[str]:
                 raise DataError(f"{name}: line {i} is not valid JSON") from None
             if not isinstance(rec, dict) or text_column not in rec:
                 raise DataError(f"{name}: line {i} has no {text_column!r} field (set --text-column)")
-            texts.append(str(rec[text_column]))
+            if not isinstance(rec[text_column], str):  # null, a number, a list: not a text
+                raise DataError(f"{name}: line {i}: {text_column!r} is {json.dumps(rec[text_column])[:40]},"
+                                " not a text")
+            texts.append(rec[text_column])
     elif suffix in (".csv", ".tsv"):
         reader = csv.DictReader(io.StringIO(raw), delimiter="\t" if suffix == ".tsv" else ",")
         if text_column not in (reader.fieldnames or []):
