@@ -125,3 +125,25 @@ def test_scratch_arms_share_one_tokenizer_and_pretrain_first(tmp_path, tiny_bert
         assert cfg["model"]["from_pretraining_run"].endswith(f"pretrain/{a}/seed-1")
     md = (study.dir / "report.md").read_text()
     assert "1 distinct tokenizer" in md and "other settings" not in md
+
+
+def test_an_edited_arm_is_refused_until_rerun_stale(tmp_path, tiny_bert_dir):
+    from textbench.errors import RunError
+
+    arms = [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir)}}]
+    path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], arms=arms, baselines=[])
+    run_study(load_study(path, output_dir=tmp_path / "studies"), executor="inline", progress=False)
+    edited = yaml.safe_load(path.read_text())
+    edited["arms"][0]["set"]["train.learning_rate"] = 5e-4
+    path.write_text(yaml.safe_dump(edited, sort_keys=False))
+    study = load_study(path, output_dir=tmp_path / "studies")
+    assert "stale" in dict((r.key, w) for r, w in plan_status(study))["bert/seed-1"]
+    with pytest.raises(RunError, match="--rerun-stale"):
+        run_study(study, executor="inline", progress=False)
+    result = run_study(study, executor="inline", progress=False, rerun_stale=True)
+    assert result.count("complete") == 1
+    new_cfg = yaml.safe_load((study.dir / "runs" / "bert" / "seed-1" / "config.yaml").read_text())
+    assert new_cfg["train"]["learning_rate"] == 5e-4
+    old = yaml.safe_load((study.dir / "stale" / "bert" / "seed-1" / "config.yaml").read_text())
+    assert old["train"]["learning_rate"] == 1e-3  # set aside, not deleted
+    assert "other settings" not in (study.dir / "report.md").read_text()

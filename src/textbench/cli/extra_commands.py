@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--launch", metavar="LAUNCHER",
                    help="start each training run under a launcher, e.g. 'torchrun --nproc_per_node 2' or"
                    " 'accelerate launch --multi_gpu --num_processes 2'")
+    s.add_argument("--rerun-stale", action="store_true",
+                   help="complete runs made with other settings than their arm's now: set them aside in"
+                   " <study>/stale/ and train them again (default: refuse)")
     s.set_defaults(handler=cmd_study)
 
     r = sub.add_parser("report", help="rebuild a study's report.md and report.html from its stored runs")
@@ -49,7 +52,7 @@ def cmd_study(args: argparse.Namespace) -> int:
             print(f"note: {note}")
         return 0
     result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress,
-                       jobs=args.jobs, launch=args.launch)
+                       jobs=args.jobs, launch=args.launch, rerun_stale=args.rerun_stale)
     done = result.count("complete")
     skipped = result.count("skipped")
     print(f"study {study.name}: {done} runs trained, {skipped} already complete;"

@@ -262,10 +262,19 @@ def _macro_f1(run: PlannedRun) -> str:
 
 def plan_status(study: Study) -> list[tuple[PlannedRun, str]]:
     """(run, what `textbench study` would do with it): skip | resume | restart | start | wait."""
+    from textbench.study.stale import stale_run_dirs
+
+    from textbench.study.tuning_stage import tuned_arm_names
+
+    searched = set(tuned_arm_names(study))  # their settings come from the search, decided when the study runs
+    stale = {d.resolve() for d, arm in stale_run_dirs(study.dir, {a.name: a.settings for a in study.arms})
+             if arm not in searched}
     out = []
     for run in study.runs():
         status = run_status(run.run_dir)
-        if status == "complete":
+        if status == "complete" and run.run_dir.resolve() in stale:
+            what = "stale (other settings than the arm's now; --rerun-stale trains it again)"
+        elif status == "complete":
             what = "skip (complete)"
         elif held_elsewhere(study.dir, run.key):
             what = f"wait (another worker is training it: {holder(study.dir, run.key)})"
@@ -330,12 +339,31 @@ class _Schedule:
         self.claims.clear()
 
 
+def _handle_stale(study_dir: Path, rerun_stale: bool) -> None:
+    """Complete runs made with other settings than their arm's now: refuse, or set them aside to redo."""
+    from textbench.study.stale import set_aside, stale_run_dirs
+
+    stale = stale_run_dirs(study_dir)
+    if not stale:
+        return
+    if not rerun_stale:
+        listing = ", ".join(f"{d.parent.name}/{d.name}" for d, _ in stale[:5]) + (" ..." if len(stale) > 5 else "")
+        raise RunError(f"{len(stale)} complete run(s) were made with other settings than the study now gives"
+                       f" their arm ({listing}); rerun with --rerun-stale to set them aside in"
+                       f" {study_dir}/stale/ and train them again, or undo the edit")
+    for d, arm in stale:
+        log.warning("stale run %s set aside in %s; it trains again", d, set_aside(study_dir, d))
+
+
 def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool = True,
-              write_report: bool = True, jobs: int = 1, launch: str | None = None) -> StudyResult:
+              write_report: bool = True, jobs: int = 1, launch: str | None = None,
+              rerun_stale: bool = False) -> StudyResult:
     """Validate everything, run what is missing, write the report; failed runs raise RunError at the end.
 
     ``jobs`` runs train at once (subprocess executor), each with its share of cores or GPUs;
     ``launch`` is a launcher prefix for training runs (e.g. ``torchrun --nproc_per_node 2``).
+    Complete runs made with other settings than their arm's now stop the study unless
+    ``rerun_stale`` (they are then set aside in ``<study>/stale/`` and trained again).
     Other workers may run the same study at the same time (see study/workers.py).
     """
     from tqdm.auto import tqdm
@@ -371,8 +399,7 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
             write_yaml_atomic(study.dir / STUDY_FILE, {**study.to_dict(), "notes": notes})
     for note in notes:
         log.warning("note: %s", note)
-    for msg in stale_runs(study.dir):
-        log.warning("warning: %s", msg)
+    _handle_stale(study.dir, rerun_stale)
     bar = tqdm(total=len(runs), unit="run", desc=study.name, disable=not progress, dynamic_ncols=True)
     schedule = _Schedule(study)
     stop = threading.Event()

@@ -21,8 +21,9 @@ def _comparable(cfg: dict[str, Any], pretrained: bool = False) -> dict[str, Any]
     return out
 
 
-def stale_runs(study_dir: str | Path) -> list[str]:
-    """Complete runs whose stored config differs from what study.yaml now asks for."""
+def stale_run_dirs(study_dir: str | Path, settings: dict[str, dict[str, Any]] | None = None) -> list[tuple[Path, str]]:
+    """(run folder, arm) of complete runs whose stored config differs from what study.yaml now asks for
+    (or ``settings``, arm name -> settings, when the study file was edited since)."""
     try:
         sd = load_study_dir(study_dir)
     except RunError:
@@ -31,10 +32,28 @@ def stale_runs(study_dir: str | Path) -> list[str]:
     for arm in sd.arms:
         if arm.kind == "reference":
             continue
-        want = with_shared_tokenizer(arm.settings, shared_tokenizer_dir(sd.dir, arm.settings))
+        current = settings.get(arm.name, arm.settings) if settings is not None else arm.settings
+        want = with_shared_tokenizer(current, shared_tokenizer_dir(sd.dir, current))
         for run in arm.runs:
             pre = bool((run.config.get("model") or {}).get("from_pretraining_run"))
             if run.config and _comparable(run.config, pre) != _comparable(want, pre):
-                out.append(f"{run.dir} was made with other settings than the study now gives arm {arm.name!r};"
-                           " delete the folder to redo it")
+                out.append((run.dir, arm.name))
     return out
+
+
+def stale_runs(study_dir: str | Path) -> list[str]:
+    """Messages for the report: complete runs made with other settings than their arm's now."""
+    return [f"{d} was made with other settings than the study now gives arm {arm!r}; it is not reported under"
+            " them (rerun the study with --rerun-stale to train it again)" for d, arm in stale_run_dirs(study_dir)]
+
+
+def set_aside(study_dir: Path, run_dir: Path) -> Path:
+    """Move a stale run to ``<study>/stale/<arm>/<seed>[-N]/`` (kept, not deleted); returns where."""
+    dest = Path(study_dir) / "stale" / run_dir.parent.name / run_dir.name
+    i = 2
+    while dest.exists():
+        dest = dest.with_name(f"{run_dir.name}-{i}")
+        i += 1
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    run_dir.rename(dest)
+    return dest
