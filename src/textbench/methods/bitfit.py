@@ -35,4 +35,5 @@ def apply(model: "nn.Module", settings: BitFitSettings) -> "nn.Module":
 register_method(MethodSpec(
     name="bitfit", settings=BitFitSettings, apply=apply, describe=lambda s: "BitFit (biases)",
     summary="only bias terms and the head train",
+    learning_rates=(1e-4, 1e-2),
 ))

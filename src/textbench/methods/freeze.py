@@ -60,4 +60,5 @@ register_method(MethodSpec(
     summary="embeddings and lower layers frozen; the top layers and the head train",
     frozen_part="lower_layers",
     search_space={"trainable_layers": [1, 2, 3]},
+    learning_rates=(2e-5, 5e-4),
 ))

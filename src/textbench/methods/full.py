@@ -25,4 +25,5 @@ def apply(model: "nn.Module", settings: FullSettings) -> "nn.Module":
 register_method(MethodSpec(
     name="full", settings=FullSettings, apply=apply, describe=lambda s: "full fine-tuning",
     summary="every weight trains", trains_all_weights=True,
+    learning_rates=(1e-5, 1.5e-4),
 ))

@@ -42,4 +42,5 @@ register_method(MethodSpec(
     summary="the backbone is frozen; a new head trains on its features",
     needs_pretrained_weights=True, frozen_part="head_input",
     search_space={"probe_head": ["linear", "mlp"]},
+    learning_rates=(1e-4, 3e-2),
 ))

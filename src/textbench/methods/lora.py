@@ -114,4 +114,5 @@ register_method(MethodSpec(
     name="lora", settings=LoraSettings, apply=apply, describe=lambda s: f"LoRA r={s.r}, alpha={s.alpha:g}",
     summary="low-rank updates of the attention projections (PEFT); the head trains in full",
     search_space={"r": [4, 8, 16], "alpha": [8.0, 16.0, 32.0]},
+    learning_rates=(1e-4, 3e-3),
 ))

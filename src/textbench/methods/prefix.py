@@ -67,4 +67,5 @@ register_method(MethodSpec(
     summary="trained key/value prefixes in every layer (PEFT); the head trains too",
     attention_types=("mha",),
     search_space={"num_virtual_tokens": [10, 20, 40]},
+    learning_rates=(1e-3, 3e-2),
 ))

@@ -32,6 +32,8 @@ class MethodSpec:
     # what a tuning search varies of the method's own settings (a list = choices; a mapping =
     # {low, high, log, int}); the learning rate and epochs are searched for every method
     search_space: dict[str, Any] = field(default_factory=dict)
+    # the learning rates a search tries for this method on a pretrained model (log-uniform)
+    learning_rates: tuple[float, float] = (1e-5, 1e-3)
 
 
 METHODS: Registry[MethodSpec] = Registry("fine-tuning method")

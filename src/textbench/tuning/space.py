@@ -1,6 +1,7 @@
 """Search spaces: dotted run-config keys -> a range or a list of choices.
 
-Defaults per arm: the learning rate (a range per model kind and method), epochs, warmup
+Defaults per arm: the learning rate (``MethodSpec.learning_rates``; a wider, higher range for
+from-scratch models training every weight), epochs, warmup
 and weight decay, plus the method's own settings (``MethodSpec.search_space``). A user's
 ``tune.space.<arm>`` entry replaces the default of the keys it names.
 """
@@ -70,23 +71,15 @@ def parse_space(raw: Any, where: str) -> dict[str, Param]:
     return {key: parse_param(key, value, where) for key, value in raw.items()}
 
 
-# learning-rate ranges: (model kind, method) first, then the method alone
-LEARNING_RATES: dict[tuple[str, str] | str, tuple[float, float]] = {
-    ("scratch", "full"): (1e-4, 3e-3),
-    "full": (1e-5, 1.5e-4),
-    "freeze": (2e-5, 5e-4),
-    "bitfit": (1e-4, 1e-2),
-    "lora": (1e-4, 3e-3),
-    "prefix": (1e-3, 3e-2),
-    "linear_probe": (1e-4, 3e-2),
-}
+SCRATCH_LEARNING_RATES = (1e-4, 3e-3)  # a from-scratch model training every weight takes larger steps
 
 
 def default_space(cfg: Any) -> dict[str, Param]:
     """What a model arm searches when the study names nothing: see the module docstring."""
     method = cfg.method
-    kind = cfg.model.kind
-    low, high = LEARNING_RATES.get((kind, method.name)) or LEARNING_RATES.get(method.name) or (1e-5, 1e-3)
+    spec = method.spec
+    scratch = cfg.model.kind == "scratch" and not cfg.model.from_pretraining_run and spec.trains_all_weights
+    low, high = SCRATCH_LEARNING_RATES if scratch else spec.learning_rates
     epochs = max(2, int(round(cfg.train.epochs)))
     space = {
         "train.learning_rate": Param("train.learning_rate", low, high, log=True),
@@ -94,7 +87,7 @@ def default_space(cfg: Any) -> dict[str, Param]:
         "train.warmup_ratio": Param("train.warmup_ratio", 0.0, 0.2),
         "train.weight_decay": Param("train.weight_decay", 0.0, 0.1),
     }
-    own = method.spec.search_space or {}
+    own = spec.search_space or {}
     space.update(parse_space({f"method.{k}": v for k, v in own.items()}, f"method {method.name} search space"))
     return space
 
