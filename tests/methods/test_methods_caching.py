@@ -144,7 +144,7 @@ def full_probs(model, tok, texts) -> np.ndarray:
 @pytest.mark.parametrize("head", ["linear", "mlp"])
 def test_probe_on_textbench_model_head_on_features_equals_full_model(load_tiny, tb, head):
     """Our models feed the head their pooled vector; after training the full model agrees."""
-    models = pytest.importorskip("textbench.models")
+    import textbench.models as models
     _, tok = load_tiny("bert")
     torch.manual_seed(0)
     model = models.TextbenchForSequenceClassification(models.TextbenchConfig(
@@ -165,7 +165,7 @@ def test_probe_on_textbench_model_head_on_features_equals_full_model(load_tiny, 
 
 def test_freeze_cache_on_performer_model_trains(load_tiny, tb):
     """Cached layers are not asked to redraw their random features (they are frozen, in eval mode)."""
-    models = pytest.importorskip("textbench.models")
+    import textbench.models as models
     _, tok = load_tiny("bert")
     torch.manual_seed(0)
     model = models.TextbenchForSequenceClassification(models.TextbenchConfig(

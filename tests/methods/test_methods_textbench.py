@@ -8,9 +8,8 @@ import torch
 from textbench.methods import MethodConfig
 from textbench.errors import ModelError
 from textbench.methods import apply_method, count_parameters, load_trained_model, save_trained_model
+import textbench.models as models
 from textbench.methods.lora import default_target_modules
-
-models = pytest.importorskip("textbench.models")
 
 
 def tiny(attention_type: str = "mha") -> torch.nn.Module:

@@ -21,7 +21,8 @@ from textbench.config.schema import OutputConfig, RunConfig
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
 from textbench.study.config import ArmConfig, StudyConfig
-from textbench.study.grid import deep_merge, expand_sweep, flatten, nest
+from textbench.config.mappings import deep_merge, flatten, nest
+from textbench.study.grid import expand_sweep
 
 PER_ARM_DATA_KEYS = ("train_fraction", "max_train_samples")
 DATA_PATH_KEYS = ("source", "train_file", "validation_file", "test_file")

@@ -1,4 +1,4 @@
-"""Settings maps and sweeps: dotted keys, deep merges, and grid expansion into named variants.
+"""Sweeps: grid expansion of an arm into named variants (dotted keys and merges: config/mappings.py).
 
 A sweep is either a mapping ``{dotted.key: [v1, v2, ...], ...}`` (every combination,
 keys varying in file order) or a list of mappings of paired settings
@@ -10,12 +10,12 @@ key prefix (``r4``, ``lr0.0002``), a training fraction becomes a percentage (``f
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from textbench.config.mappings import flatten, nest
 from textbench.errors import ConfigError
 
 # short prefixes for numeric values in variant names
@@ -30,46 +30,6 @@ KEY_ALIASES = {
     "trainable_layers": "top",
     "weight_decay": "wd",
 }
-
-
-def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """A new mapping: ``top`` over ``base``; nested mappings merge, everything else replaces."""
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def nest(settings: dict[str, Any], where: str) -> dict[str, Any]:
-    """``{"train.epochs": 3, "model": {...}}`` -> a nested mapping (dotted keys split)."""
-    out: dict[str, Any] = {}
-    for key, value in settings.items():
-        if not isinstance(key, str) or not key or any(not p for p in key.split(".")):
-            raise ConfigError(f"{where}: bad key {key!r}; expected section.key (e.g. train.epochs)")
-        parts = key.split(".")
-        node: dict[str, Any] = {}
-        cur = node
-        for p in parts[:-1]:
-            cur[p] = {}
-            cur = cur[p]
-        cur[parts[-1]] = nest(value, f"{where}.{key}") if isinstance(value, dict) else value
-        out = deep_merge(out, node)
-    return out
-
-
-def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested mapping -> ``{dotted.key: value}`` (leaves only)."""
-    out: dict[str, Any] = {}
-    for key, value in settings.items():
-        full = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(flatten(value, full + "."))
-        else:
-            out[full] = value
-    return out
 
 
 def _value_text(value: Any) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from textbench.errors import ConfigError
-from textbench.study.grid import deep_merge
+from textbench.config.mappings import deep_merge
 from textbench.utils.io import write_yaml_atomic
 
 

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from textbench.study.grid import deep_merge
+from textbench.config.mappings import deep_merge
 
 TOKENIZERS_DIR = "tokenizers"
 

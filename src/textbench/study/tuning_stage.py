@@ -17,7 +17,6 @@ from textbench.study.plan import DATA_STORE, Study
 from textbench.study.shared_tokenizers import shared_tokenizer_dir, use_shared_tokenizer
 
 log = logging.getLogger("textbench")
-TUNING_DIR = "tuning"
 TUNABLE = ("scratch", "pretrained")
 
 
@@ -52,7 +51,7 @@ def check_tune(study: Study) -> None:
 def tune_arms(study: Study) -> list[ResolvedArm]:
     """Search every tuned arm (continuing a stored search); the arms with their best configs."""
     from textbench.runs.kinds import stored_data
-    from textbench.tuning.search import ArmSearch, run_search, storage_url
+    from textbench.tuning.search import TUNING_DIR, ArmSearch, run_search, storage_url
     from textbench.tuning.space import arm_space
 
     tune = study.cfg.tune

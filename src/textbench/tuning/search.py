@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from textbench.config.loader import from_dict, to_dict
+from textbench.config.mappings import deep_merge
 from textbench.config.schema import RunConfig
 from textbench.errors import ConfigError, DataError, ModelError, RunDiverged
 from textbench.tuning.config import TuneConfig
@@ -27,6 +28,7 @@ from textbench.tuning.space import Param, nest_values
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 log = logging.getLogger("textbench")
+TUNING_DIR = "tuning"  # <study>/tuning/: the storage and one folder of trials per arm
 SEARCH_FILE = "search.json"
 BEST_FILE = "best.yaml"
 HEARTBEAT_SECONDS = 20
@@ -51,9 +53,7 @@ class ArmSearch:
 
     def trial_config(self, values: dict[str, Any], number: int) -> RunConfig:
         """The arm's config with the trial's ``values``, checked like any run config."""
-        raw = to_dict(self.base)
-        for section, entries in nest_values(values).items():
-            raw[section] = _merge(raw.get(section) or {}, entries)
+        raw = deep_merge(to_dict(self.base), nest_values(values))
         raw["output"] = {"dir": str(self.folder), "name": f"trial-{number}", "if_exists": "error"}
         return from_dict(RunConfig, raw)
 
@@ -62,17 +62,10 @@ class ArmSearch:
         return dataclasses.replace(cfg, output=self.base.output)
 
 
-def _merge(base: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in new.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def storage_url(tune: TuneConfig, study_dir: Path) -> str:
     if tune.storage:
         return tune.storage
-    path = (Path(study_dir) / "tuning" / "optuna.db").resolve()
+    path = (Path(study_dir) / TUNING_DIR / "optuna.db").resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from textbench.config.mappings import nest
 from textbench.errors import ConfigError
 
 
@@ -101,11 +102,4 @@ def arm_space(cfg: Any, user: dict[str, Any] | None, where: str) -> dict[str, Pa
 
 def nest_values(values: dict[str, Any]) -> dict[str, Any]:
     """{"train.learning_rate": 1e-4, "method.r": 8} -> {"train": {...}, "method": {...}}."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        node = out
-        *parents, leaf = key.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
-    return out
+    return nest(values, "tune.space")
