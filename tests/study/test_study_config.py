@@ -158,6 +158,9 @@ def test_builtin_quickstart_loads_from_any_folder(tmp_path, monkeypatch):
     assert methods == {"linear_probe", "lora", "full"}
     assert any(a.kind == "scratch" for a in study.arms)
     assert study.dir == Path("studies") / "quickstart"
+    from textbench.study.tuning_stage import tuned_arm_names
+
+    assert tuned_arm_names(study) == ["scratch", "minilm-lora"] and study.cfg.tune.trials == 3  # a tiny search
 
 
 SHIPPED = sorted((ROOT / "configs" / "studies").glob("*.yaml"))

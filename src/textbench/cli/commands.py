@@ -84,9 +84,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--data-store", help="the study's prepared-data folder (the run loads its data from there)")
     w.set_defaults(handler=cmd_worker)
 
-    from textbench.cli import env_command, extra_commands
+    from textbench.cli import env_command, extra_commands, tune_command
 
     extra_commands.register(sub)
+    tune_command.register(sub)
     env_command.register(sub)
 
 

@@ -31,7 +31,8 @@ def tuning_section(searches: dict[str, dict[str, Any]], model_arms: list[str]) -
     if not searches:
         return []
     blocks: list[Block] = [Heading("Tuning")]
-    budgets = {json.dumps(s.get("budget"), sort_keys=True) for s in searches.values()}
+    budgets = {json.dumps({k: (s.get("budget") or {}).get(k) for k in ("trials", "max_minutes")})
+               for s in searches.values()}
     untuned = [a for a in model_arms if a not in searches]
     budget = next(iter(searches.values())).get("budget") or {}
     text = (f"Each tuned arm searched its settings on the validation set with the same budget"
@@ -63,6 +64,10 @@ def tuning_section(searches: dict[str, dict[str, Any]], model_arms: list[str]) -
             top = sorted(imp.items(), key=lambda kv: -kv[1])[:3]
             notes.append(f"`{arm}`: most important settings (Optuna's importance evaluator): "
                          + ", ".join(f"{k} ({v:.2f})" for k, v in top) + ".")
+        refused = sum(1 for t in s.get("trials", []) if t.get("state") == "over budget")
+        if (s.get("budget") or {}).get("max_parameters"):
+            notes.append(f"`{arm}`: depth and width searched within {s['budget']['max_parameters']:,} parameters"
+                         + (f"; {refused} larger shapes refused untrained (not counted)." if refused else "."))
         notes.append(f"`{arm}`: best config, ready to run: `tuning/{arm}/best.yaml`"
                      f" (`textbench train tuning/{arm}/best.yaml`).")
     blocks.append(Bullets(notes))

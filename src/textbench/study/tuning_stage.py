@@ -51,6 +51,7 @@ def check_tune(study: Study) -> None:
 def tune_arms(study: Study) -> list[ResolvedArm]:
     """Search every tuned arm (continuing a stored search); the arms with their best configs."""
     from textbench.runs.kinds import stored_data
+    from textbench.tuning.scratch_shape import parameter_budget
     from textbench.tuning.search import TUNING_DIR, ArmSearch, run_search, storage_url
     from textbench.tuning.space import arm_space
 
@@ -66,7 +67,8 @@ def tune_arms(study: Study) -> list[ResolvedArm]:
             continue
         base = use_shared_tokenizer(arm.config, shared_tokenizer_dir(study.dir, arm.settings))
         space = arm_space(base, tune.space.get(arm.name) or tune.space.get(arm.group), f"tune.space.{arm.name}")
-        search = ArmSearch(arm.name, base, space, Path(study.dir) / TUNING_DIR / arm.name)
+        search = ArmSearch(arm.name, base, space, Path(study.dir) / TUNING_DIR / arm.name,
+                           max_parameters=parameter_budget(base, tune.max_parameters))
         log.info("tuning %s: %d trials (%s)", arm.name, tune.trials, ", ".join(space))
         summary = run_search(search, tune, storage, prepared=stored_data(base, Path(study.dir) / DATA_STORE))
         out.append(_with_best(arm, search, summary))

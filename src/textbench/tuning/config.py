@@ -6,6 +6,7 @@ tune:
   max_minutes: 30           # and/or a wall-clock budget per arm's search; the first reached binds
   sampler: tpe              # tpe | random
   pruner: median            # median | none (stops trials whose validation score lags)
+  max_parameters: null      # from-scratch arms: largest model a trial may build (default: the arm's own size)
   storage: null             # default: SQLite in the study folder; or a database URL
   arms: null                # arm names to tune (default: every model arm)
   space:                    # per arm (or sweep group): dotted key -> a range or a list of choices
@@ -31,6 +32,7 @@ class TuneConfig:
     arms: list[str] | None = None
     space: dict[str, dict[str, Any]] = field(default_factory=dict)
     startup_trials: int = 3  # random trials before TPE models the space, and before pruning starts
+    max_parameters: int | None = None  # from-scratch arms' parameter budget; None: each arm's configured size
 
     def validate(self, where: str) -> None:
         if self.trials < 1:
@@ -39,6 +41,8 @@ class TuneConfig:
             raise ConfigError(f"{where}.max_minutes: must be > 0, got {self.max_minutes}")
         if self.startup_trials < 0:
             raise ConfigError(f"{where}.startup_trials: must be >= 0, got {self.startup_trials}")
+        if self.max_parameters is not None and self.max_parameters < 1:
+            raise ConfigError(f"{where}.max_parameters: must be >= 1 or null, got {self.max_parameters}")
         from textbench.tuning.space import parse_space
 
         for arm, raw in self.space.items():

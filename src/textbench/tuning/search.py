@@ -24,6 +24,7 @@ from textbench.config.mappings import deep_merge
 from textbench.config.schema import RunConfig
 from textbench.errors import ConfigError, DataError, ModelError, RunDiverged
 from textbench.tuning.config import TuneConfig
+from textbench.tuning.scratch_shape import scale_feed_forward, scratch_parameters
 from textbench.tuning.space import Param, nest_values
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
@@ -42,6 +43,7 @@ class ArmSearch:
     base: RunConfig  # the arm's config (its first seed); trials change the searched keys only
     space: dict[str, Param]
     folder: Path  # <study>/tuning/<arm>/
+    max_parameters: int | None = None  # from-scratch arms: a trial building a larger model is refused
 
     @property
     def metric(self) -> str:
@@ -53,7 +55,7 @@ class ArmSearch:
 
     def trial_config(self, values: dict[str, Any], number: int) -> RunConfig:
         """The arm's config with the trial's ``values``, checked like any run config."""
-        raw = deep_merge(to_dict(self.base), nest_values(values))
+        raw = deep_merge(to_dict(self.base), nest_values(scale_feed_forward(self.base, values)))
         raw["output"] = {"dir": str(self.folder), "name": f"trial-{number}", "if_exists": "error"}
         return from_dict(RunConfig, raw)
 
@@ -97,10 +99,15 @@ def _optuna_study(search: ArmSearch, tune: TuneConfig, storage: str) -> Any:
 
 
 def counted(study: Any) -> int:
-    """Trials that count against the budget: complete and pruned ones."""
+    """Trials that count against the budget: complete and pruned ones (not those refused untrained)."""
     from optuna.trial import TrialState
 
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
+    return sum(1 for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+               if "over_budget" not in t.user_attrs)
+
+
+def over_budget(study: Any) -> int:
+    return sum(1 for t in study.get_trials(deepcopy=False) if "over_budget" in t.user_attrs)
 
 
 def run_search(search: ArmSearch, tune: TuneConfig, storage: str, prepared: Any = None) -> dict[str, Any]:
@@ -117,7 +124,8 @@ def run_search(search: ArmSearch, tune: TuneConfig, storage: str, prepared: Any 
     def stop_when_done(study: Any, trial: Any) -> None:
         failed = len(study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
         over_time = budget_s is not None and _seconds_spent(study) >= budget_s
-        if counted(study) >= tune.trials or over_time or failed > tune.trials:
+        refused = over_budget(study) > 10 * tune.trials  # a budget almost no shape fits
+        if counted(study) >= tune.trials or over_time or failed > tune.trials or refused:
             study.stop()
 
     if counted(study) < tune.trials and (budget_s is None or spent < budget_s):
@@ -140,6 +148,11 @@ def _objective(search: ArmSearch, trial: Any, prepared: Any) -> float:
         cfg = search.trial_config(values, trial.number)
     except ConfigError as e:
         raise ConfigError(f"tune.space of arm {search.arm!r} gave an invalid config: {e}") from None
+    if search.max_parameters is not None:
+        n = scratch_parameters(cfg)
+        if n > search.max_parameters:
+            trial.set_user_attr("over_budget", n)
+            raise optuna.TrialPruned()
     pruning = PruningCallback(trial, search.metric)
     started = time.perf_counter()
     try:
@@ -164,14 +177,15 @@ def write_summary(search: ArmSearch, study: Any, tune: TuneConfig) -> dict[str, 
     """``search.json`` (what the report reads) and ``best.yaml`` (the arm's best config, ready to run)."""
     from optuna.trial import TrialState
 
-    trials = [{"number": t.number, "state": t.state.name.lower(), "value": t.value, "params": t.params,
+    trials = [{"number": t.number, "state": "over budget" if "over_budget" in t.user_attrs else t.state.name.lower(),
+               "value": t.value, "params": t.params,
                "seconds": t.user_attrs.get("seconds"), "epochs": t.user_attrs.get("epochs")}
               for t in study.get_trials(deepcopy=False)]
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
     best = study.best_trial if complete else None
     summary = {
         "arm": search.arm, "metric": search.metric, "direction": search.direction,
-        "budget": {"trials": tune.trials, "max_minutes": tune.max_minutes},
+        "budget": {"trials": tune.trials, "max_minutes": tune.max_minutes, "max_parameters": search.max_parameters},
         "counted_trials": counted(study), "seconds": round(_seconds_spent(study), 2),
         "space": {k: p.describe() for k, p in search.space.items()},
         "trials": trials,

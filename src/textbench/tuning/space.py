@@ -1,8 +1,9 @@
 """Search spaces: dotted run-config keys -> a range or a list of choices.
 
 Defaults per arm: the learning rate (``MethodSpec.learning_rates``; a wider, higher range for
-from-scratch models training every weight), epochs, warmup
-and weight decay, plus the method's own settings (``MethodSpec.search_space``). A user's
+from-scratch models training every weight), epochs, warmup and weight decay, plus the
+method's own settings (``MethodSpec.search_space``); a from-scratch model also searches its
+depth and width within a parameter budget (``scratch_shape.py``). A user's
 ``tune.space.<arm>`` entry replaces the default of the keys it names.
 """
 
@@ -90,6 +91,10 @@ def default_space(cfg: Any) -> dict[str, Param]:
     }
     own = spec.search_space or {}
     space.update(parse_space({f"method.{k}": v for k, v in own.items()}, f"method {method.name} search space"))
+    if scratch:
+        from textbench.tuning.scratch_shape import shape_space
+
+        space.update(shape_space(cfg))
     return space
 
 
