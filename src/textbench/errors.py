@@ -41,6 +41,12 @@ class RunError(TextbenchError):
     """Problem with a run folder (exists, not a run, cannot resume)."""
 
 
+class Interrupted(RunError):
+    """Stopped by Ctrl-C or SIGTERM after saving what can be saved; the message says how to continue."""
+
+    exit_code = 130  # the shell's code for a command stopped by SIGINT
+
+
 class NonFiniteLossError(RuntimeError):
     """Training produced a NaN or infinite loss (the run is marked failed, its checkpoints kept)."""
 

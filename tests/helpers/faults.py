@@ -7,7 +7,7 @@ temporary-file creation of textbench's atomic writes for the file-name storage f
 ``step:N`` kills the process (SIGKILL) after optimiser step N,
 ``eval:N`` at the N-th evaluation, ``save:N`` in the middle of writing the N-th
 checkpoint (its trainer state and weights are cut short first, as a kill during
-the write would leave them), ``sigint:N`` sends SIGINT after step N.
+the write would leave them), ``sigint:N`` (``sigterm:N``) sends SIGINT (SIGTERM) after step N.
 
 Storage faults raise the ``OSError`` a full or read-only disk gives:
 
@@ -68,8 +68,8 @@ class FaultInjectionCallback(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if self.kind == "step" and state.global_step == self.n:
             os.kill(os.getpid(), signal.SIGKILL)
-        if self.kind == "sigint" and state.global_step == self.n:
-            os.kill(os.getpid(), signal.SIGINT)
+        if self.kind in ("sigint", "sigterm") and state.global_step == self.n:
+            os.kill(os.getpid(), signal.SIGINT if self.kind == "sigint" else signal.SIGTERM)
 
     def on_evaluate(self, args, state, control, **kw):
         self.evals += 1

@@ -57,7 +57,7 @@ def test_resume_refuses_a_changed_section_and_restartable_kinds_start_again(tmp_
     with pytest.raises(RunError):
         execute(spec, Manifest(), lambda f: (_ for _ in ()).throw(KeyboardInterrupt))
     changed = _spec(tmp_path, resume_sections=("data",), config={"data": {"a": 2}})
-    with pytest.raises(RunError, match="'data' section differs"):
+    with pytest.raises(RunError, match=r"data.a \(saved 1, now 2\).*textbench x .*config.yaml --resume"):
         execute(changed, Manifest(), lambda f: None, resume=True)
     (tmp_path / "r" / "leftover.txt").write_text("x")
     restart = _spec(tmp_path, restart_on_resume=True)
@@ -65,3 +65,38 @@ def test_resume_refuses_a_changed_section_and_restartable_kinds_start_again(tmp_
     assert not (tmp_path / "r" / "leftover.txt").exists()
     with pytest.raises(RunError, match="already complete"):
         execute(restart, Manifest(), lambda f: None, resume=True)
+
+
+def test_resume_names_every_changed_training_key_but_allows_pacing_ones(tmp_path):
+    started = {"data": {"a": 1}, "train": {"epochs": 6, "batch_size": 2, "max_minutes": 1, "logging_steps": 5}}
+    spec = _spec(tmp_path, resume_sections=("data", "train"), config=started)
+    with pytest.raises(RunError):
+        execute(spec, Manifest(), lambda f: (_ for _ in ()).throw(KeyboardInterrupt))
+    defaults = {"data": {"a": 1}, "train": {"epochs": 3, "batch_size": 32, "max_minutes": 1, "logging_steps": 5}}
+    with pytest.raises(RunError) as e:
+        execute(_spec(tmp_path, resume_sections=("data", "train"), config=defaults), Manifest(), lambda f: None,
+                resume=True)
+    assert "train.batch_size (saved 2, now 32)" in str(e.value) and "train.epochs (saved 6, now 3)" in str(e.value)
+    paced = {"data": {"a": 1}, "train": {**started["train"], "max_minutes": 5, "logging_steps": 1}}
+    assert execute(_spec(tmp_path, resume_sections=("data", "train"), config=paced), Manifest(),
+                   lambda f: f.resuming, resume=True) is True
+
+
+def test_a_run_folder_has_one_writer(tmp_path):
+    """While a process holds a run, another is refused with its PID; the lock goes with the process."""
+    import os
+
+    from textbench.runs.lock import lock_holder
+
+    def body(folder: RunFolder) -> str:
+        assert lock_holder(folder.path) == str(os.getpid())
+        with pytest.raises(RunError, match=f"being trained by process {os.getpid()}"):
+            execute(_spec(tmp_path), Manifest(), lambda f: None, resume=True)
+        with pytest.raises(RunError, match="being trained by process"):  # not "use --resume"
+            execute(_spec(tmp_path), Manifest(), lambda f: None)
+        raise KeyboardInterrupt
+
+    with pytest.raises(RunError, match="interrupted"):
+        execute(_spec(tmp_path), Manifest(), body)
+    assert lock_holder(tmp_path / "r") is None  # released: the run can be resumed
+    assert execute(_spec(tmp_path), Manifest(), lambda f: f.resuming, resume=True) is True

@@ -23,7 +23,7 @@ def reference(tmp_path_factory, tiny_csv_module, tiny_bert_dir):
     return json.loads((tmp / "runs" / "ref" / "test_metrics.json").read_text())
 
 
-@pytest.mark.parametrize("fault", ["step:5", "eval:2", "save:2", "sigint:5"])
+@pytest.mark.parametrize("fault", ["step:5", "eval:2", "save:2", "sigint:5", "sigterm:5"])
 def test_kill_then_resume_equals_uninterrupted(tmp_path, tiny_csv_module, tiny_bert_dir, reference, fault):
     cfg = write_cfg(tmp_path, tiny_csv_module, tiny_bert_dir)
     args = ["train", str(cfg), "--output-dir", str(tmp_path / "runs"), "--name", "r"]
@@ -31,8 +31,8 @@ def test_kill_then_resume_equals_uninterrupted(tmp_path, tiny_csv_module, tiny_b
     assert first.returncode != 0
     run = tmp_path / "runs" / "r"
     status = json.loads((run / "manifest.json").read_text())["status"]
-    if fault.startswith("sigint"):
-        assert first.returncode == 2 and "--resume" in first.stderr and status == "interrupted"
+    if fault.startswith("sig"):  # Ctrl-C and SIGTERM: a checkpoint is saved, the run says how to continue
+        assert first.returncode == 130 and "--resume" in first.stderr and status == "interrupted"
     else:
         assert first.returncode == -9 and status == "running"
     assert not (run / "test_metrics.json").exists()

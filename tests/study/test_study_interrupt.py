@@ -1,8 +1,11 @@
 """A study interrupted anywhere resumes without redoing finished runs or losing their results.
 
 Through the CLI, as a user would: ``textbench study FILE`` runs in its own process group; once
-the first run is complete and the second is training, the whole group gets Ctrl-C (SIGINT) or
-is killed (SIGKILL). The same command then finishes the study: the complete run is skipped
+the first run is complete and the second is training, the study gets Ctrl-C (SIGINT), SIGTERM
+(what schedulers and ``docker stop`` send) or is killed (SIGKILL). Ctrl-C and SIGTERM stop it
+after the running run saves (the third arm never starts; exit 130 with the command that
+continues); after kill -9 its training child does not live on as an orphan (it saves and
+exits). The same command then finishes the study: the complete run is skipped
 (its test_metrics.json keeps its bytes and mtime), the interrupted one is resumed from its
 checkpoint or restarted, every run ends complete and the report is written.
 """
@@ -34,7 +37,8 @@ def study_file(tmp_path: Path, model_dir: Path) -> Path:
                    "eval": {"reference_before_training": False}},
         # the second run is long enough (4 steps and a checkpoint per epoch) to be caught mid-training
         "arms": [{"name": "first", "set": tiny},
-                 {"name": "second", "set": {**tiny, "train.epochs": 8}}],
+                 {"name": "second", "set": {**tiny, "train.epochs": 8}},
+                 {"name": "third", "set": tiny}],
     }
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -58,8 +62,20 @@ def env() -> dict[str, str]:
     return e
 
 
-@pytest.mark.parametrize("sig, when", [(signal.SIGINT, "running"), (signal.SIGKILL, "checkpoint")],
-                         ids=["sigint-while-training", "sigkill-after-a-checkpoint"])
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # reparented and not yet reaped: a zombie trains nothing
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("sig, when", [(signal.SIGINT, "running"), (signal.SIGTERM, "running"),
+                                       (signal.SIGKILL, "checkpoint")],
+                         ids=["sigint-while-training", "sigterm-while-training", "sigkill-after-a-checkpoint"])
 def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_bert_dir, sig, when):
     cmd = [sys.executable, "-m", "textbench", "study", str(study_file(tmp_path, tiny_bert_dir)),
            "--output-dir", str(tmp_path / "studies"), "--no-progress"]
@@ -77,19 +93,28 @@ def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_
             assert proc.poll() is None, f"the study ended before it could be interrupted:\n{proc.stdout.read()}"
             assert time.monotonic() < deadline, "the second run never started"
             time.sleep(0.05)
+        from textbench.runs.lock import lock_holder
+
+        child = int(lock_holder(second))  # the process training the second run
         os.killpg(proc.pid, sig)
-        out, _ = proc.communicate(timeout=120)
+        out, _ = proc.communicate(timeout=180)
+        deadline = time.monotonic() + 120
+        while alive(child):  # no orphan: the child stops with the study, however the study ends
+            assert time.monotonic() < deadline, f"the training process {child} outlived the study"
+            time.sleep(0.1)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
     assert proc.returncode != 0, out
-    if sig == signal.SIGINT:
+    if sig != signal.SIGKILL:
         assert proc.returncode == 130 and "error: interrupted" in out, out
-        assert status(second) == "interrupted"  # the run saw Ctrl-C and recorded it
+        assert "continue with `textbench study" in out, out
     else:
-        assert proc.returncode == -signal.SIGKILL and status(second) == "running"
+        assert proc.returncode == -signal.SIGKILL
+    assert status(second) == "interrupted"  # the run saw the stop and recorded it
+    assert not (sdir / "runs" / "third").exists()  # nothing started after the stop
     assert status(first) == "complete" and not (second / "test_metrics.json").exists()
     metrics = first / "test_metrics.json"
     before = (metrics.read_bytes(), metrics.stat().st_mtime_ns)
@@ -98,11 +123,12 @@ def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env())
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
     assert (metrics.read_bytes(), metrics.stat().st_mtime_ns) == before  # not redone, not rewritten
-    assert status(first) == status(second) == "complete"
+    assert status(first) == status(second) == status(sdir / "runs" / "third" / "seed-1") == "complete"
     assert (second / "test_metrics.json").is_file() and not (second / "checkpoints").exists()
     log = (second / "train.log").read_text(encoding="utf-8")
     if resumable:  # continued from its last complete checkpoint, not started over
-        assert log.splitlines()[0].startswith("$ ") and log.splitlines()[0].endswith("--resume"), log[:500]
+        commands = [ln for ln in log.splitlines() if ln.startswith("$ ")]  # one per attempt, appended
+        assert commands[-1].endswith("--resume"), log[:500]
     assert (sdir / "report.md").is_file() and (sdir / "report.html").is_file()
     md = (sdir / "report.md").read_text(encoding="utf-8")
     assert "`first`" in md and "`second`" in md and "no complete run" not in md

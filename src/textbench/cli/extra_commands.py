@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
+    import shlex
+
+    from textbench.errors import Interrupted
     from textbench.study import load_study
     from textbench.study.runner import plan_status, run_study
 
@@ -51,8 +54,15 @@ def cmd_study(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"note: {note}")
         return 0
-    result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress,
-                       jobs=args.jobs, launch=args.launch, rerun_stale=args.rerun_stale)
+    try:
+        result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress,
+                           jobs=args.jobs, launch=args.launch, rerun_stale=args.rerun_stale)
+    except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: the running runs saved their checkpoints
+        again = " ".join(["textbench study", *([shlex.quote(args.file)] if args.file else []),
+                          *(["--output-dir", shlex.quote(args.output_dir)] if args.output_dir else []),
+                          *(["--name", shlex.quote(args.name)] if args.name else [])])
+        raise Interrupted(f"interrupted; the running runs saved their checkpoints and nothing else started;"
+                          f" continue with `{again}`") from None
     done = result.count("complete")
     skipped = result.count("skipped")
     print(f"study {study.name}: {done} runs trained, {skipped} already complete;"

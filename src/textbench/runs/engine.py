@@ -8,6 +8,7 @@ evaluates and writes its result files.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 import time
@@ -15,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from textbench.config.mappings import differing_keys, flatten
 from textbench.errors import RunError
 from textbench.runtime import distributed as dist
 from textbench.runs.folder import claim_run_dir, guarded_run, now_iso, update_manifest
+from textbench.runs.lock import hold_run_lock
 from textbench.runs.records import STATUS_COMPLETE, STATUS_RUNNING, Manifest
 from textbench.utils.io import write_yaml_atomic
 
@@ -66,8 +69,16 @@ def execute(spec: RunSpec, manifest: Manifest, body: Callable[[RunFolder], T], *
     """
     clock = clock or RunClock()
     path, resuming = dist.on_main(lambda: _claim(spec, resume))
-    if resuming:
-        dist.on_main(lambda: _check_resume_config(path, spec))
+    with contextlib.ExitStack() as held:
+        if dist.is_main():  # the one writer: released when this process ends, however it ends
+            held.enter_context(hold_run_lock(path))
+        if resuming:
+            dist.on_main(lambda: _check_resume_config(path, spec))
+        return _execute_claimed(spec, manifest, body, path, resuming, clock)
+
+
+def _execute_claimed(spec: RunSpec, manifest: Manifest, body: Callable[[RunFolder], T], path: Path,
+                     resuming: bool, clock: RunClock) -> T:
     with guarded_run(path, fresh=not resuming, resume_command=spec.resume_command):
         if dist.is_main():
             if not resuming:
@@ -90,14 +101,26 @@ def _claim(spec: RunSpec, resume: bool) -> tuple[Path, bool]:
     return claim_run_dir(spec.out_dir, spec.name, if_exists=spec.if_exists, resume=resume)
 
 
+# settings a resumed run may change: how it is watched and paced, not what it learns
+RESUME_FREE = frozenset({"train.max_minutes", "train.eval_batch_size", "train.logging_steps", "train.threads",
+                         "train.keep_checkpoints"})
+
+
 def _check_resume_config(path: Path, spec: RunSpec) -> None:
+    """A resumed run trains with the settings it was started with: any other difference is refused."""
     saved_path = path / CONFIG_FILE
     if not saved_path.is_file():
         return
     import yaml
 
     saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
-    for section in spec.resume_sections:
-        if saved.get(section) != spec.config.get(section):
-            raise RunError(f"{path}: cannot resume, the config's {section!r} section differs from the saved run's")
-
+    before = {s: saved.get(s) or {} for s in spec.resume_sections}
+    now = {s: spec.config.get(s) or {} for s in spec.resume_sections}
+    keys = [k for k in differing_keys(before, now) if k not in RESUME_FREE]
+    if keys:
+        old, new = flatten(before), flatten(now)
+        shown = "; ".join(f"{k} (saved {old.get(k)!r}, now {new.get(k)!r})" for k in keys[:5])
+        more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+        again = spec.resume_command.replace("CONFIG", str(saved_path))
+        raise RunError(f"{path}: cannot resume with other settings than the run was started with: {shown}{more};"
+                       f" give the same settings, or continue with the saved ones: `{again}`")

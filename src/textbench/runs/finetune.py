@@ -122,7 +122,7 @@ def train_run(
         tokenized = tokenize_splits(prepared, built.tokenizer, cfg.tokenizer.max_length)
     spec = RunSpec(kind=RUN_KIND if test else TRIAL_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
                    resume_command="textbench train CONFIG --resume", if_exists=cfg.output.if_exists,
-                   resume_sections=("data", "tokenizer", "model", "method"))
+                   resume_sections=("data", "tokenizer", "model", "method", "train"))
     manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
                         git_commit=env.git_commit(), data=data_record,
                         tokenizer_hash=tokenizer_hash(built.tokenizer), model_source=built.source,

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from textbench.errors import NonFiniteLossError, RunDiverged, RunError
+from textbench.errors import Interrupted, NonFiniteLossError, RunDiverged, RunError
+from textbench.runs.lock import busy_message, lock_holder
 from textbench.runs.records import MANIFEST, STATUS_COMPLETE
 from textbench.utils.io import read_json, write_json_atomic
 
@@ -60,6 +61,9 @@ def claim_run_dir(
     """
     check_writable(out_dir)
     path = out_dir / name
+    holder = lock_holder(path) if path.is_dir() else None
+    if holder is not None:  # a live process trains it: neither --resume nor anything else may touch it
+        raise RunError(busy_message(path, holder))
     if path.exists():
         if resume:
             if not is_run_dir(path):
@@ -115,7 +119,7 @@ def guarded_run(run_dir: Path, *, fresh: bool, resume_command: str) -> Iterator[
         yield
     except KeyboardInterrupt:
         _record_end(run_dir, status="interrupted")
-        raise RunError(
+        raise Interrupted(
             f"interrupted; checkpoint saved in {run_dir}/checkpoints — continue with"
             f" `{resume_command}` (run {run_dir.name})"
         ) from None

@@ -136,7 +136,7 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
                     batched=True, remove_columns=["text"])
     spec = RunSpec(kind=RUN_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
                    resume_command="textbench pretrain CONFIG --resume", if_exists=cfg.output.if_exists,
-                   resume_sections=("data", "tokenizer", "model", "mlm"))
+                   resume_sections=("data", "tokenizer", "model", "mlm", "train"))
     manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
                         git_commit=env.git_commit(), tokenizer_hash=tokenizer_hash(tok),
                         extra={"objective": _objective(causal), "texts": info, "train_texts": len(train),

@@ -37,6 +37,7 @@ from textbench.study.shared_tokenizers import (shared_tokenizer_dir, train_share
                                                with_shared_tokenizer)
 from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
 from textbench.runs.folder import read_progress, run_status
+from textbench.runs.lock import busy_message, lock_holder
 from textbench.runs.kinds import run_kind, stored_data
 from textbench.runs.records import read_test_metrics
 from textbench.config.loader import to_dict
@@ -127,16 +128,39 @@ def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _stop_child(proc: subprocess.Popen) -> None:
-    """Ctrl-C reached the child too (same process group): it marks its run 'interrupted' and
-    exits. Give it time; only then ask again, and at last kill it."""
-    for action in (None, signal.SIGINT, signal.SIGKILL):
-        if action is not None:
-            proc.send_signal(action)
+    """The study stops: one Ctrl-C to the run (in its own session, it saw none from the terminal),
+    which saves a checkpoint at the end of its step, marks the run 'interrupted' and exits. Give it
+    time; only then ask again (stop at once), and at last kill it."""
+    for action, wait_s in ((signal.SIGINT, 120), (signal.SIGINT, 30), (signal.SIGKILL, 30)):
+        if proc.poll() is not None:
+            return
+        proc.send_signal(action)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=wait_s)
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def _die_with_study() -> Callable[[], None] | None:
+    """Linux: a child gets SIGTERM (a saving stop, like Ctrl-C) when the study process dies, even by
+    kill -9, so no run trains on as an orphan. Resolved before the fork; the child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    study_pid = os.getpid()
+
+    def set_parent_death_signal() -> None:
+        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        if os.getppid() != study_pid:  # the study died before the signal was set
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_parent_death_signal
 
 
 def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | None = None,
@@ -146,7 +170,9 @@ def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | N
     with open(log_path, "w", encoding="utf-8") as f:
         f.write("$ " + " ".join(cmd) + "\n")
         f.flush()
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=_child_env(launch.env))
+        # its own session: the terminal's Ctrl-C reaches the study, which stops each run once (_stop_child)
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=_child_env(launch.env),
+                                start_new_session=True, preexec_fn=_die_with_study())
         try:
             while True:
                 try:
@@ -208,6 +234,15 @@ def _worker_command(run: PlannedRun, resume: bool, launch: Launch) -> list[str]:
     return cmd + (["--resume"] if resume else [])
 
 
+def _wait_for_holder(run_dir: Path, seconds: float = 120) -> str | None:
+    """A process still training ``run_dir`` (a run of a killed study saving its checkpoint): give it
+    time to let go; its PID if it does not."""
+    deadline = time.monotonic() + seconds
+    while (pid := lock_holder(run_dir)) is not None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return pid
+
+
 def run_one(run: PlannedRun, executor: Executor = "subprocess",
             tick: Callable[[Path], None] | None = None, launch: Launch | None = None) -> RunOutcome:
     """Bring one run to 'complete' (skip, resume or start it); never raises for a failed run.
@@ -219,6 +254,9 @@ def run_one(run: PlannedRun, executor: Executor = "subprocess",
         return RunOutcome(run, "skipped")
     start = time.perf_counter()
     resume = False
+    busy = _wait_for_holder(run.run_dir)
+    if busy is not None:
+        return RunOutcome(run, "failed", 0.0, busy_message(run.run_dir, busy))
     if run.run_dir.exists():
         if run.arm.kind != "baseline" and _has_checkpoint(run.run_dir):
             resume = True
