@@ -80,6 +80,7 @@ class Predictor:
                 out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         if was_training:
             self.model.train()
+        check_finite(out)
         secs = time.perf_counter() - start
         stats = {
             "inference_seconds": round(secs, 4),
@@ -88,3 +89,13 @@ class Predictor:
             "inference_batch_size": self.batch_size,
         }
         return out, stats
+
+
+def check_finite(probs: np.ndarray) -> None:
+    """ModelError when a model's probabilities are NaN or infinite (a diverged model predicts nothing)."""
+    bad = ~np.isfinite(probs).all(axis=-1)
+    if bad.any():
+        from textbench.errors import ModelError
+
+        raise ModelError(f"the model's outputs are not finite (NaN or inf) for {int(bad.sum())} of {len(probs)}"
+                         " texts: its training diverged; train it again with a lower train.learning_rate")

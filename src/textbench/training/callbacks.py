@@ -33,15 +33,26 @@ class TimeBudgetCallback(TrainerCallback):
 
 
 class NonFiniteLossCallback(TrainerCallback):
-    """Stop the run with a clear message when the logged loss is NaN or infinite."""
+    """Stop the run with a clear message when the loss, the gradient norm or the evaluation loss is
+    NaN or infinite (a diverged model is never saved as a result)."""
+
+    WATCHED = {"loss": "training loss", "grad_norm": "gradient norm", "eval_loss": "evaluation loss"}
+
+    def _check(self, values: dict | None, state: TrainerState) -> None:
+        for key, what in self.WATCHED.items():
+            value = (values or {}).get(key)
+            if isinstance(value, (int, float)) and not math.isfinite(float(value)):
+                raise NonFiniteLossError(
+                    f"{what} became {value} at step {state.global_step}; lower train.learning_rate"
+                    " or check the data; the last good checkpoint is kept"
+                )
 
     def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kw):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            raise NonFiniteLossError(
-                f"training loss became {loss} at step {state.global_step}; lower train.learning_rate"
-                " or check the data; the last good checkpoint is kept"
-            )
+        self._check(logs, state)
+
+    def on_evaluate(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, metrics=None,
+                    **kw):
+        self._check(metrics, state)
 
 
 class GracefulInterruptCallback(TrainerCallback):
