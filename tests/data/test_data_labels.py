@@ -78,3 +78,25 @@ def test_hub_unlabelled_test_split_is_replaced(tmp_path):
     datasets.DatasetDict(train=train, test=test).save_to_disk(str(tmp_path / "saved"))
     p = prepare_data(DataConfig(source=f"hf:{tmp_path / 'saved'}"))
     assert p.created_splits == ["validation", "test"] and any("unlabelled" in n for n in p.notes)
+
+
+def _variant_rows() -> list[dict]:
+    spellings = ["pos"] * 12 + ["Pos"] * 4 + ["POS"] * 4 + ["ne\u0301g"] * 10 + ["n\u00e9g"] * 10  # é two ways
+    return [{"text": f"text number {i}", "label": label} for i, label in enumerate(spellings)]
+
+
+def test_labels_differing_only_in_case_or_unicode_form_are_refused(dw, tmp_path):
+    path = dw.csv(tmp_path / "d.csv", _variant_rows())
+    with pytest.raises(DataError) as e:
+        prepare_data(DataConfig(source=str(path)))
+    msg = str(e.value)
+    assert "'pos' / 'POS' / 'Pos'" in msg and "data.label_case: fold" in msg and "'label'" in msg
+
+
+def test_label_case_fold_merges_into_the_most_frequent_spelling_and_keep_keeps_them(dw, tmp_path):
+    path = dw.csv(tmp_path / "d.csv", _variant_rows())
+    folded = prepare_data(DataConfig(source=str(path), label_case="fold"))
+    assert len(folded.label_names) == 2 and "pos" in folded.label_names
+    assert any("merged" in n and "'pos'" in n for n in folded.notes)
+    kept = prepare_data(DataConfig(source=str(path), label_case="keep", validation_size=0.3, test_size=0.3))
+    assert {"pos", "Pos", "POS"} <= set(kept.label_names)

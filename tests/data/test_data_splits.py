@@ -54,3 +54,22 @@ def test_stratified_indices_keep_shares_and_every_class():
     counts = Counter(labels[i] for i in idx)
     assert len(idx) == 10 and idx == sorted(idx) and set(counts) == {0, 1, 2}
     assert stratified_indices(labels, 10, seed=0) == idx
+
+
+def _rare_rows(rare: int) -> list[dict]:
+    rows = [{"text": f"common text {i}", "label": ["a", "b"][i % 2]} for i in range(60)]
+    return rows + [{"text": f"rare text {i}", "label": "rare"} for i in range(rare)]
+
+
+def test_a_rare_class_gets_a_row_in_validation_and_test_where_counts_allow(dw, tmp_path):
+    p = prepare_data(DataConfig(source=str(dw.csv(tmp_path / "three.csv", _rare_rows(3)))))
+    counts = {s: p.class_counts(s).get("rare", 0) for s in ("train", "validation", "test")}
+    assert counts == {"train": 1, "validation": 1, "test": 1}
+    assert not any("no examples" in n for n in p.notes)
+
+
+def test_a_class_too_rare_for_every_split_is_said_not_silently_scored(dw, tmp_path):
+    p = prepare_data(DataConfig(source=str(dw.csv(tmp_path / "two.csv", _rare_rows(2)))))
+    assert p.class_counts("train").get("rare") == 1 and p.class_counts("validation").get("rare") == 1
+    assert p.class_counts("test").get("rare", 0) == 0
+    assert any("have no examples in test ('rare'" in n for n in p.notes)

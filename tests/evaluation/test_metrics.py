@@ -45,3 +45,17 @@ def test_full_report_has_per_class_and_confusion():
 def test_softmax_stable():
     p = softmax(np.array([[1000.0, 0.0], [0.0, 0.0]]))
     assert np.allclose(p.sum(-1), 1) and np.isfinite(p).all()
+
+
+def test_averages_leave_out_a_class_with_no_example_and_no_prediction():
+    import numpy as np
+
+    from textbench.evaluation.metrics import full_report
+
+    probs = np.array([[0.9, 0.1, 0.0], [0.8, 0.2, 0.0], [0.1, 0.9, 0.0], [0.2, 0.8, 0.0]])
+    report = full_report(probs, np.array([0, 0, 1, 1]), ["a", "b", "rare"])
+    assert report["macro_f1"] == 1.0  # not 2/3 with a phantom F1 of 0 for 'rare'
+    assert report["classes_without_examples"] == ["rare"] and report["per_class"]["rare"]["support"] == 0
+    wrong = full_report(np.array([[0.0, 0.1, 0.9]] * 2 + [[0.1, 0.9, 0.0]] * 2), np.array([0, 0, 1, 1]),
+                        ["a", "b", "rare"])
+    assert wrong["macro_f1"] == 1 / 3  # a class predicted but absent still counts, as scikit-learn does

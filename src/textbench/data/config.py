@@ -34,6 +34,9 @@ class DataConfig:
     """Column holding the class label, as integer id or name (ignored by semicolon)."""
     label_names: list[str] | None = None
     """Explicit class order (index = id); default: see `textbench.data.labels`."""
+    label_case: Literal["refuse", "fold", "keep"] = "refuse"
+    """Names differing only in case or Unicode form (`pos`, `Pos`, `POS`): refuse them (an error listing
+    them), fold them into one class (the most frequent spelling), or keep them as separate classes."""
     validation_size: float = 0.1
     """Fraction of all rows carved from train for validation when no file gives it."""
     test_size: float = 0.1

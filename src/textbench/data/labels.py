@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from collections import Counter
 
 from textbench.data.raw import RawSplit
 from textbench.errors import DataError
@@ -73,6 +75,35 @@ def normalize_labels(splits: dict[str, RawSplit], column: str) -> str:
                     f"{split.where(i)}: {label!r}); use class names or integer ids throughout"
                 )
     return first[0] if first else "str"
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def label_variants(splits: dict[str, RawSplit], column: str, case: str) -> list[str]:
+    """Check string labels that differ only in case or Unicode form (``pos``/``Pos``/``POS``).
+
+    ``case="refuse"``: DataError listing them; ``"fold"``: relabel each to its most frequent
+    spelling (a note says so); ``"keep"``: separate classes, as written. Returns notes.
+    """
+    counts = Counter(label for split in splits.values() for label in split.labels if isinstance(label, str))
+    groups: dict[str, list[str]] = {}
+    for name in counts:
+        groups.setdefault(_fold(name), []).append(name)
+    clashes = [sorted(g, key=lambda n: (-counts[n], n)) for g in groups.values() if len(g) > 1]
+    if not clashes or case == "keep":
+        return []
+    listing = "; ".join(" / ".join(repr(n) for n in g) for g in clashes[:5])
+    if case == "refuse":
+        raise DataError(f"labels in column {column!r} differ only in case or Unicode form ({listing}) and would be"
+                        " separate classes; fix the data, set data.label_case: fold to merge them, or"
+                        " data.label_case: keep to keep them apart")
+    canonical = {name: g[0] for g in clashes for name in g}
+    for split in splits.values():
+        split.labels[:] = [canonical.get(label, label) if isinstance(label, str) else label for label in split.labels]
+    return [f"labels differing only in case or Unicode form merged (data.label_case: fold): {listing}"
+            f" -> {', '.join(repr(g[0]) for g in clashes[:5])}"]
 
 
 def class_order(

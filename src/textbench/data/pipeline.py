@@ -14,7 +14,7 @@ import datasets
 
 from textbench.data.cleaning import clean_split, find_leakage, new_counts, remove_leakage
 from textbench.data.config import DataConfig
-from textbench.data.labels import class_order, encode_labels, normalize_labels
+from textbench.data.labels import class_order, encode_labels, label_variants, normalize_labels
 from textbench.data.prepared import SPLITS, PreparedData
 from textbench.data.raw import RawSplit
 from textbench.data.sources import load_raw
@@ -23,6 +23,21 @@ from textbench.errors import DataError
 
 log = logging.getLogger(__name__)
 LONG_TEXT_CHARS = 1_000_000
+
+
+def _classes_without_examples(splits: dict[str, RawSplit]) -> list[str]:
+    """Notes for training classes with no row in validation or test (too rare for the split)."""
+    from collections import Counter
+
+    counts = Counter(splits["train"].labels)
+    notes = []
+    for name in ("validation", "test"):
+        absent = sorted((str(c) for c in counts if c not in set(splits[name].labels)))
+        if absent:
+            notes.append(f"{len(absent)} class(es) have no examples in {name} ({', '.join(map(repr, absent[:10]))};"
+                         f" too rare for the split): their {name} scores are undefined and macro averages"
+                         " leave them out; add examples or give a larger split")
+    return notes
 
 
 def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedData:
@@ -34,7 +49,8 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
     cfg.validate()
     raw = load_raw(cfg, Path(base_dir) if base_dir is not None else Path.cwd())
     kind = normalize_labels(raw.splits, cfg.label_column)
-    notes = list(raw.notes) + _long_text_notes(raw.splits)
+    notes = list(raw.notes) + label_variants(raw.splits, cfg.label_column, cfg.label_case)
+    notes += _long_text_notes(raw.splits)
 
     cleaning: dict[str, dict[str, int]] = {}
     splits: dict[str, RawSplit] = {}
@@ -64,6 +80,7 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
     for name in ("validation", "test"):
         _check_not_empty(name, splits[name], cleaning[name])
 
+    notes += _classes_without_examples(splits)
     names_from = None
     if cfg.label_names:
         names_from = "data.label_names"

@@ -24,8 +24,9 @@ def check_stratifiable(train: RawSplit, needed: str) -> None:
         )
 
 
-def _carve(train: RawSplit, size: int, seed: int, name: str) -> tuple[RawSplit, RawSplit]:
-    """Split `size` rows off `train`, stratified by label; both parts keep file order."""
+def _carve(train: RawSplit, size: int, seed: int, name: str, spare: int = 1) -> tuple[RawSplit, RawSplit]:
+    """Split about `size` rows off `train`, stratified by label, with a row of every class that keeps
+    more than `spare` rows in train (rare classes are not left out); both parts keep file order."""
     from sklearn.model_selection import train_test_split
 
     n = len(train)
@@ -40,8 +41,25 @@ def _carve(train: RawSplit, size: int, seed: int, name: str) -> tuple[RawSplit, 
         keep, held = train_test_split(idx, test_size=size, random_state=seed, stratify=train.labels)
     except ValueError as e:
         raise DataError(f"cannot make a stratified {name} split of train ({train.origin}): {e}; {_HINT}") from None
+    keep, held = _give_each_class_a_row(keep, held, train.labels, spare, seed)
     origin = f"{train.origin} ({name} split, seed {seed})"
     return train.take(sorted(keep.tolist())), train.take(sorted(held.tolist()), origin)
+
+
+def _give_each_class_a_row(keep: np.ndarray, held: np.ndarray, labels: list, spare: int,
+                           seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Move one row of each class that the stratified split left out of ``held`` into it, where the
+    class keeps more than ``spare`` rows (a later split still needs its share)."""
+    rng = np.random.default_rng(seed)
+    keep, held = keep.tolist(), held.tolist()
+    in_held = {labels[i] for i in held}
+    for label in sorted({labels[i] for i in keep} - in_held, key=str):
+        rows = [i for i in keep if labels[i] == label]
+        if len(rows) > spare:
+            moved = int(rng.choice(rows))
+            keep.remove(moved)
+            held.append(moved)
+    return np.array(keep), np.array(held)
 
 
 def create_missing_splits(
@@ -64,9 +82,10 @@ def create_missing_splits(
     train = out["train"]
     check_stratifiable(train, " and ".join(missing))
     total = len(train)
-    for name in reversed(missing):  # test before validation
+    for name in reversed(missing):  # test before validation, which then still needs a row per class
         size = max(1, int(round(fractions[name] * total)))
-        train, out[name] = _carve(train, size, seed, name)
+        spare = 2 if name == "test" and "validation" in missing else 1
+        train, out[name] = _carve(train, size, seed, name, spare)
     out["train"] = train
     return out, missing
 

@@ -28,7 +28,9 @@ def scalar_metrics(probs: np.ndarray, labels: np.ndarray, num_labels: int) -> di
     probs = np.asarray(probs, dtype=np.float64)
     labels = np.asarray(labels)
     preds = probs.argmax(axis=-1)
-    ids = list(range(num_labels))
+    # classes in the split's truth or predictions (scikit-learn's default): a class with no example
+    # and no prediction here is left out of the averages instead of counting as F1 0
+    ids = sorted(set(labels.tolist()) | set(preds.tolist())) or list(range(num_labels))
     out: dict[str, float] = {
         "accuracy": float(accuracy_score(labels, preds)),
         "balanced_accuracy": float(_balanced_accuracy(labels, preds)),
@@ -75,6 +77,7 @@ def full_report(
         name: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
         for i, name in enumerate(label_names)
     }
+    out["classes_without_examples"] = [name for i, name in enumerate(label_names) if s[i] == 0]
     out["confusion_matrix"] = confusion_matrix(labels, preds, labels=list(range(n))).tolist()
     out["label_names"] = list(label_names)
     out["num_examples"] = int(len(labels))

@@ -64,6 +64,7 @@ def preflight(study: Study) -> tuple[list[str], Any, dict[str, Any]]:
         if arm.kind in ("scratch", "pretrained"):
             _check_model(arm.name, arm.settings)
     prepared = prepare_data(study.data)
+    notes += [f"data: {n}" for n in prepared.notes]
     by_key = {data_key(study.data): prepared}
     rows = {json.dumps(to_dict(study.data), sort_keys=True): len(prepared.splits["train"])}
     group_rows: dict[str, dict[int, list[str]]] = {}
