@@ -54,6 +54,9 @@ def cases(tmp: Path) -> list[tuple]:
                                "train:\n  epochs: 2\n  batch_size: 8\n  threads: 1\n"
                                "eval:\n  reference_before_training: false\n")
     a_file = f("a-file", "not a folder\n")
+    cased = f("cased.csv", "text,label\n" + "".join(f"text {i},{['pos', 'Pos', 'neg'][i % 3]}\n" for i in range(30)))
+    twice = f("twice.csv", "text,label,text\n" + "".join(f"a{i},{'ab'[i % 2]},b{i}\n" for i in range(30)))
+    xlsx = f("sheet.csv", b"PK\x03\x04" + bytes(60))
     return [
         ("missing data file", ["train", cfg("c1.yaml", f"data:\n  source: {tmp}/nope.csv\n"), *runs]),
         ("empty data file", ["train", cfg("c2.yaml", f"data:\n  source: {f('empty.csv', '')}\n"), *runs]),
@@ -99,6 +102,15 @@ def cases(tmp: Path) -> list[tuple]:
         ("a setting of another method", ["train", cfg("c29.yaml", "method:\n  name: full\n  r: 8\n"), *runs]),
         ("predict output is its input", ["predict", str(tmp), "--input", ok, "--output", ok]),
         ("predict output exists", ["predict", str(tmp), "--input", ok, "--output", a_file]),
+        ("labels differing only in case", ["train", cfg("c30.yaml", f"data:\n  source: {cased}\n"), *runs]),
+        ("negative seed", ["train", cfg("c31.yaml", "train:\n  seed: -5\n"), *runs]),
+        ("a bad --set value", ["train", cfg("c32.yaml", "train:\n  epochs: 2\n"), "--set", "train.epochs=abc", *runs]),
+        ("a run name of 300 characters", ["train", "--name", "x" * 300, *runs]),
+        ("a column named twice", ["train", cfg("c33.yaml", f"data:\n  source: {twice}\n"), *runs]),
+        ("an Excel file renamed .csv", ["train", cfg("c34.yaml", f"data:\n  source: {xlsx}\n"), *runs]),
+        ("label column equal to text column", ["train", "--set", f"data.source={ok}", "--set",
+                                               "data.label_column=text", *runs]),
+        ("predict input with an unterminated quote", ["predict", str(tmp), "--input", f("q.csv", 'text\n"open\nb\n')]),
     ]
 
 

@@ -69,3 +69,14 @@ def test_quantize_refuses_gpu_models():
 
     with pytest.raises(ConfigError, match="CPU only"):
         quantize_dynamic_int8(Fake())
+
+
+def test_an_empty_line_is_kept_in_place_and_marked_not_predicted(tiny_run, tmp_path, capsys):
+    inp = tmp_path / "texts.txt"
+    inp.write_text("good\n\nbad window\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(tiny_run), "--input", str(inp), "--output", str(out)]) == 0
+    recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in recs] == ["good", "", "bad window"]  # line 2 of the output is line 2 of the input
+    assert recs[1]["label"] is None and recs[1]["skipped"] == "empty text" and recs[0]["label"] is not None
+    assert "1 empty row(s)" in capsys.readouterr().err

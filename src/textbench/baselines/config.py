@@ -61,11 +61,16 @@ class BaselineRunConfig:
     seed: int = 42
     output: OutputConfig = field(default_factory=OutputConfig)
 
+    def validate(self, where: str) -> None:
+        from textbench.config.schema import check_seed
+
+        check_seed(f"{where}.seed" if where != "config" else "seed", self.seed)
+
 
 def load_baseline_config(path: str | Path, overrides: list[str] | None = None) -> BaselineRunConfig:
     """Read a baseline run config YAML strictly (unknown keys and wrong types are errors)."""
     raw: dict[str, Any] = apply_overrides(load_yaml(path), overrides or [])
-    cfg = load_dataclass(BaselineRunConfig, raw, path)
+    cfg = load_dataclass(BaselineRunConfig, raw, path, overrides)
     if cfg.output.name is None:
         cfg.output.name = f"{cfg.baseline.name}"
     return cfg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -94,9 +95,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run_overrides(args: argparse.Namespace) -> list[str]:
     """``--set`` values plus ``--name`` / ``--output-dir`` as output overrides."""
     overrides = list(args.overrides)
-    if args.name:
+    if args.name is not None:  # --name "" is an error to report, not a name to ignore
         overrides.append(f"output.name={json.dumps(args.name)}")
-    if args.output_dir:
+    if args.output_dir is not None:
         overrides.append(f"output.dir={json.dumps(args.output_dir)}")
     return overrides
 
@@ -172,8 +173,7 @@ def _inspect_target(args: argparse.Namespace):
 
 def cmd_data_inspect(args: argparse.Namespace) -> int:
     from textbench.data import compute_stats, format_stats, plot_class_balance, plot_lengths, prepare_data
-    from textbench.models.builtin import resolve_model_path
-    from textbench.tokenization import load_tokenizer
+    from textbench.runs.build import load_run_tokenizer
     from textbench.utils.io import write_json_atomic
 
     cfg = _inspect_target(args)
@@ -183,7 +183,7 @@ def cmd_data_inspect(args: argparse.Namespace) -> int:
     if tok_name is None and cfg.model.kind == "pretrained":
         tok_name = cfg.model.name_or_path
     if tok_name:
-        tok = load_tokenizer(cfg.tokenizer, resolve_model_path(tok_name))
+        tok = load_run_tokenizer(dataclasses.replace(cfg.tokenizer, name_or_path=tok_name), None)
     stats = compute_stats(prepared, tokenizer=tok, max_length=cfg.tokenizer.max_length)
     print(format_stats(stats))
     name = Path(cfg.data.source.rstrip("/")).name.replace(":", "-") or "data"
@@ -234,15 +234,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     _check_predict_output(args.output, args.input, args.overwrite)  # before the model loads
     texts = read_texts(args.input, text_column=args.text_column)
     pred = Predictor.from_run(args.run_dir, batch_size=args.batch_size, quantize=args.quantize)
-    probs = pred.predict_proba(texts)
+    kept = [i for i, t in enumerate(texts) if t.strip()]  # an empty row keeps its line, marked, unpredicted
+    probs = dict(zip(kept, pred.predict_proba([texts[i] for i in kept])))
     lines = []
-    for text, p in zip(texts, probs):
-        rec = {
-            "text": text,
-            "label": pred.label_names[int(p.argmax())],
-            "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)},
-        }
+    for i, text in enumerate(texts):
+        if i not in probs:
+            rec = {"text": text, "label": None, "probabilities": None, "skipped": "empty text"}
+        else:
+            p = probs[i]
+            rec = {"text": text, "label": pred.label_names[int(p.argmax())],
+                   "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)}}
         lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
+    if len(kept) < len(texts):
+        print(f"note: {len(texts) - len(kept)} empty row(s) kept in place, marked \"skipped\", not predicted",
+              file=sys.stderr)
     if args.output == "-":
         sys.stdout.write("".join(lines))
     else:  # written whole, through a temporary file: never half a file

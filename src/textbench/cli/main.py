@@ -30,8 +30,9 @@ def _quiet_libraries() -> None:
     directly where they are imported already (the CLI called in-process)."""
     for key, value in (("TOKENIZERS_PARALLELISM", "false"), ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"),
                        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"),
-                       ("DATASETS_VERBOSITY", "error")):
+                       ("DATASETS_VERBOSITY", "error"), ("HF_HUB_VERBOSITY", "error")):
         os.environ.setdefault(key, value)
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # offline: one error line, not each retry
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning)

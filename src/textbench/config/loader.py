@@ -196,11 +196,19 @@ def from_dict(cls: type[T], data: Any, where: str = "") -> T:
     return obj
 
 
-def load_dataclass(cls: type[T], raw: dict[str, Any], source: str | Path | None) -> T:
-    """``from_dict`` whose errors are prefixed with the file they came from."""
+def load_dataclass(cls: type[T], raw: dict[str, Any], source: str | Path | None,
+                   overrides: list[str] | None = None) -> T:
+    """``from_dict`` whose errors are prefixed with where the bad value came from: the ``--set``
+    override that gave it, else the file."""
     try:
         return from_dict(cls, raw)
     except ConfigError as e:
+        msg = str(e)
+        for item in overrides or []:
+            key = item.split("=", 1)[0].strip()
+            if msg.startswith(f"{key}:") or msg.startswith(f"{key} "):
+                shown = item if len(item) <= 80 else item[:77] + "..."
+                raise ConfigError(f"--set {shown}: {msg[len(key):].lstrip(': ')}", hint=e.hint) from None
         if source is None:
             raise
         raise ConfigError(f"{source}: {e}", hint=e.hint) from None

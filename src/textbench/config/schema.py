@@ -102,6 +102,7 @@ class TrainConfig:
         _positive(where, "max_minutes", self.max_minutes)
         _positive(where, "threads", self.threads)
         _positive(where, "early_stopping_patience", self.early_stopping_patience)
+        check_seed(f"{where}.seed", self.seed)
         if not 0 <= self.warmup_ratio < 1:
             raise ConfigError(f"{where}.warmup_ratio: must be in [0, 1), got {self.warmup_ratio}")
         if not 0 <= self.label_smoothing < 1:
@@ -119,6 +120,12 @@ class TrainConfig:
                 f"{where}.metric_for_best_model: unknown metric {self.metric_for_best_model!r};"
                 f" known: {', '.join(METRIC_NAMES)}"
             )
+
+
+def check_seed(where: str, seed: int) -> None:
+    """Seeds are what numpy, torch and Python's random all accept: 0 to 2**32 - 1."""
+    if not 0 <= seed < 2**32:
+        raise ConfigError(f"{where}: must be between 0 and 4294967295 (2**32 - 1), got {seed}")
 
 
 @dataclass
@@ -141,6 +148,9 @@ class OutputConfig:
         self.dir = os.path.expandvars(os.path.expanduser(self.dir))
 
     def validate(self, where: str) -> None:
+        if self.name is not None and len(self.name.encode("utf-8")) > 200:
+            raise ConfigError(f"{where}.name: {len(self.name)} characters is too long for a folder name"
+                              " (at most 200 bytes); choose a shorter name")
         if self.name is not None:
             bad = [c for c in ("/", "\\", "\0") if c in self.name]
             if bad or self.name in ("", ".", "..") or self.name.startswith("."):
@@ -192,8 +202,14 @@ def load_run_config(
     raw: dict[str, Any] = dict(base or {})
     if path is not None:
         raw = load_yaml(path)
+        if not raw:
+            import logging
+
+            logging.getLogger("textbench").warning(
+                "note: %s is empty; every setting is a built-in default (MiniLM-L6 fully fine-tuned on"
+                " builtin:tweets-sentiment unless --set says otherwise)", path)
     raw = apply_overrides(raw, overrides or [])
-    cfg = load_dataclass(RunConfig, raw, path)
+    cfg = load_dataclass(RunConfig, raw, path, overrides)
     if cfg.output.name is None and path is not None:
         cfg.output.name = Path(path).stem
     return cfg

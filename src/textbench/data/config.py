@@ -65,6 +65,9 @@ class DataConfig:
 
     def validate(self) -> None:
         """Raise ConfigError for values out of range."""
+        if self.text_column == self.label_column:
+            raise ConfigError(f"data.text_column and data.label_column are both {self.text_column!r}; the label"
+                              " must be its own column")
         for key in ("validation_size", "test_size"):
             value = getattr(self, key)
             if not 0.0 <= value < 1.0:

@@ -25,6 +25,19 @@ log = logging.getLogger(__name__)
 LONG_TEXT_CHARS = 1_000_000
 
 
+def _leakage_warnings(leakage: dict[str, int], splits: dict[str, RawSplit]) -> list[str]:
+    """Warn on the console (and in the notes) when evaluation texts are copies of training texts."""
+    notes = []
+    for name in ("validation", "test"):
+        n, total = leakage.get(f"{name}-train", 0), len(splits[name])
+        if n and total:
+            note = (f"{n:,} of {total:,} {name} texts ({100 * n / total:.0f}%) also appear in train; {name} scores"
+                    " then partly measure memory (data.remove_leakage: true removes them)")
+            log.warning("warning: %s", note)
+            notes.append(note)
+    return notes
+
+
 def _classes_without_examples(splits: dict[str, RawSplit]) -> list[str]:
     """Notes for training classes with no row in validation or test (too rare for the split)."""
     from collections import Counter
@@ -76,6 +89,8 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
     for name in created:
         cleaning[name] = new_counts(len(splits[name]))
     leakage = find_leakage(splits)
+    if not cfg.remove_leakage:
+        notes += _leakage_warnings(leakage, splits)
     splits = remove_leakage(splits, cleaning, remove=cfg.remove_leakage)
     for name in ("validation", "test"):
         _check_not_empty(name, splits[name], cleaning[name])

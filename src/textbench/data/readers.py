@@ -34,7 +34,10 @@ def detect_format(path: Path, fmt: str) -> str:
     """The format to read `path` with: `fmt` unless "auto", else by file extension."""
     if fmt != "auto":
         return fmt
-    found = EXTENSION_FORMATS.get(path.suffix.lower())
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-1:] == [".gz"]:  # file.csv.gz: the format of file.csv, read through gzip
+        suffixes = suffixes[:-1]
+    found = EXTENSION_FORMATS.get(suffixes[-1]) if suffixes else None
     if found is None:
         known = ", ".join(sorted(EXTENSION_FORMATS))
         raise DataError(
@@ -50,6 +53,16 @@ def read_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise DataError(f"expected a data file but {path} is a folder")
     raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # gzip (file.csv.gz): read what it holds
+        import gzip
+
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise DataError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
+    if raw[:4] == b"PK\x03\x04":
+        raise DataError(f"{path} is a ZIP archive (an Excel .xlsx or .ods workbook?), not a text file;"
+                        " export the sheet as CSV (File > Save As > CSV UTF-8)")
     if not raw.strip():
         raise DataError(f"data file {path} is empty")
     return raw
@@ -134,6 +147,10 @@ def _read_delimited(path: Path, text: str, fmt: str, text_column: str, label_col
             if header is None:
                 header = [c.strip() for c in record]
                 check_columns(path, header, text_column, label_column, fmt)
+                for column in (text_column, label_column):
+                    if header.count(column) > 1:
+                        raise DataError(f"{path}: the header names column {column!r} {header.count(column)}"
+                                        " times; rename the copies so it is clear which one to read")
                 ti, li = header.index(text_column), header.index(label_column)
                 continue
             if len(record) != len(header):

@@ -12,7 +12,8 @@ from textbench.errors import DataError
 
 
 def read_texts(source: str, *, text_column: str = "text") -> list[str]:
-    """Texts from ``source`` ('-' = stdin, one text per line)."""
+    """Texts from ``source`` ('-' = stdin, one text per line), one per input row: an empty line or cell
+    inside the input stays as ``""`` so the output lines up with the input (only trailing blank lines go)."""
     if source == "-":
         raw = sys.stdin.read()
         name = "<stdin>"
@@ -42,12 +43,19 @@ def read_texts(source: str, *, text_column: str = "text") -> list[str]:
                                 " not a text")
             texts.append(rec[text_column])
     elif suffix in (".csv", ".tsv"):
-        reader = csv.DictReader(io.StringIO(raw), delimiter="\t" if suffix == ".tsv" else ",")
-        if text_column not in (reader.fieldnames or []):
-            raise DataError(f"{name}: no column {text_column!r}; columns: {reader.fieldnames} (set --text-column)")
-        texts = [row[text_column] or "" for row in reader]
+        reader = csv.DictReader(io.StringIO(raw, newline=""), delimiter="\t" if suffix == ".tsv" else ",",
+                                strict=True)
+        try:
+            if text_column not in (reader.fieldnames or []):
+                raise DataError(f"{name}: no column {text_column!r}; columns: {reader.fieldnames} (set --text-column)")
+            texts = [row[text_column] or "" for row in reader]
+        except csv.Error as e:  # an unterminated quote would otherwise swallow the rest of the file
+            raise DataError(f"{name} line {reader.line_num}: cannot parse {suffix[1:].upper()} ({e});"
+                            " check the quotes") from None
     else:
-        texts = [line for line in raw.splitlines() if line.strip()]
-    if not texts:
+        texts = raw.splitlines()
+        while texts and not texts[-1].strip():
+            texts.pop()
+    if not any(t.strip() for t in texts):
         raise DataError(f"{name}: no texts to predict")
     return texts

@@ -89,7 +89,7 @@ def load_pretrain_config(path: str | Path | None = None, overrides: list[str] | 
             if section == "tokenizer" and merged.get("name_or_path"):
                 merged.pop("train", None) if "train" not in (given or {}) else None
             raw[section] = merged
-    cfg = load_dataclass(PretrainConfig, raw, path)
+    cfg = load_dataclass(PretrainConfig, raw, path, overrides)
     if cfg.output.name is None and path is not None:
         cfg.output.name = Path(path).stem
     return cfg

@@ -20,6 +20,15 @@ from textbench.tokenization.cache import train_tokenizer_cached
 log = logging.getLogger(__name__)
 
 
+def load_run_tokenizer(tcfg: Any, model_path: str | None) -> Any:
+    """``load_tokenizer`` with ``tokenizer.name_or_path: builtin:NAME`` understood like a model's."""
+    import dataclasses
+
+    if tcfg.name_or_path and tcfg.name_or_path.startswith("builtin:"):
+        tcfg = dataclasses.replace(tcfg, name_or_path=resolve_model_path(tcfg.name_or_path))
+    return load_tokenizer(tcfg, model_path)
+
+
 @dataclass
 class BuiltModel:
     model: PreTrainedModel
@@ -97,7 +106,7 @@ def foreign_tokenizer_note(tokenizer: Any, model_path: str, tokenizer_name: str 
 def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
     path = resolve_model_path(cfg.model.name_or_path)
     hf_config = _load_hf_config(path, cfg)
-    tokenizer = load_tokenizer(cfg.tokenizer, path)
+    tokenizer = load_run_tokenizer(cfg.tokenizer, path)
     check_max_length(cfg.tokenizer.max_length, hf_config, tokenizer, cfg.model.name_or_path)
     kwargs = _label_kwargs(prepared)
     if tokenizer.pad_token_id is not None:
@@ -152,7 +161,7 @@ def build_scratch(cfg: RunConfig, prepared: PreparedData, workdir: Path) -> Buil
 
         return build_from_pretraining_run(cfg, prepared)
     if cfg.tokenizer.name_or_path:
-        tokenizer = load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
+        tokenizer = load_run_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
         notes = [f"tokenizer: {cfg.tokenizer.name_or_path}"]
     else:
         kind = cfg.tokenizer.train or "wordpiece"

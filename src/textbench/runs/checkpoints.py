@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 _CKPT = re.compile(r"^checkpoint-(\d+)$")
@@ -12,14 +13,32 @@ WEIGHT_FILES = ("model.safetensors", "adapter_model.safetensors", "model.safeten
 
 
 def is_complete(ckpt: Path) -> bool:
-    """Trainer writes trainer_state.json last: a checkpoint is complete when it parses and weights exist."""
+    """Trainer writes trainer_state.json last: a checkpoint is complete when it parses, its weights
+    file is whole (a safetensors header whose tensors all fit in the file) and its optimizer and
+    scheduler states are whole archives."""
     state = ckpt / "trainer_state.json"
     try:
         json.loads(state.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    has_weights = any((ckpt / f).is_file() for f in WEIGHT_FILES)
-    return has_weights and (ckpt / "optimizer.pt").is_file() and (ckpt / "scheduler.pt").is_file()
+    weights = [ckpt / f for f in WEIGHT_FILES if (ckpt / f).is_file()]
+    if not weights or not all(_whole_safetensors(w) for w in weights if w.suffix == ".safetensors"):
+        return False
+    return all(zipfile.is_zipfile(ckpt / f) for f in ("optimizer.pt", "scheduler.pt"))
+
+
+def _whole_safetensors(path: Path) -> bool:
+    """The header parses and the file holds every tensor it lists (a cut or damaged file does not)."""
+    try:
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            if n <= 0 or n > 100_000_000:
+                return False
+            header = json.loads(f.read(n))
+        end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+        return path.stat().st_size >= 8 + n + end
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return False
 
 
 def last_complete_checkpoint(ckpt_dir: Path, *, remove_incomplete: bool = True) -> str | None:

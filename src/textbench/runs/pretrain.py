@@ -20,7 +20,8 @@ from textbench.data import prepare_data
 from textbench.errors import ConfigError, DataError
 from textbench.evaluation.plots import plot_learning_curves
 from textbench.pretraining.config import PretrainConfig
-from textbench.tokenization import load_tokenizer, tokenizer_hash
+from textbench.runs.build import load_run_tokenizer
+from textbench.tokenization import tokenizer_hash
 from textbench.tokenization.cache import train_tokenizer_cached
 from textbench.runtime import distributed as dist
 from textbench.runtime import environment as env
@@ -88,7 +89,7 @@ def _build(cfg: PretrainConfig, texts: list[str], tmp: Path):
     from textbench.models.configuration import check_architecture_keys
 
     if cfg.tokenizer.name_or_path:
-        tok = load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
+        tok = load_run_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path)
     else:
         tcfg = cfg.tokenizer if cfg.tokenizer.train else dataclasses.replace(cfg.tokenizer, train="wordpiece")
         tok = train_tokenizer_cached(texts, tcfg, tmp / "tokenizer")

@@ -114,6 +114,10 @@ class StudyConfig:
             raise ConfigError(f"{pre}seeds: needs at least one seed")
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"{pre}seeds: repeated seeds {self.seeds}")
+        from textbench.config.schema import check_seed
+
+        for seed in self.seeds:
+            check_seed(f"{pre}seeds", seed)
         if len(set(self.baselines)) != len(self.baselines):
             raise ConfigError(f"{pre}baselines: repeated entries {self.baselines}")
         for key in ("data", "output"):
