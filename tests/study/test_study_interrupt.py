@@ -62,6 +62,17 @@ def env() -> dict[str, str]:
     return e
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, tiny_bert_dir) -> Path:
+    """The same study, never interrupted: what every interrupted study must end with."""
+    tmp = tmp_path_factory.mktemp("uninterrupted")
+    cmd = [sys.executable, "-m", "textbench", "study", str(study_file(tmp, tiny_bert_dir)),
+           "--output-dir", str(tmp / "studies"), "--no-progress"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env())
+    assert done.returncode == 0, done.stderr[-2000:]
+    return tmp / "studies" / "tiny" / "runs"
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -76,7 +87,7 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("sig, when", [(signal.SIGINT, "running"), (signal.SIGTERM, "running"),
                                        (signal.SIGKILL, "checkpoint")],
                          ids=["sigint-while-training", "sigterm-while-training", "sigkill-after-a-checkpoint"])
-def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_bert_dir, sig, when):
+def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_bert_dir, uninterrupted, sig, when):
     cmd = [sys.executable, "-m", "textbench", "study", str(study_file(tmp_path, tiny_bert_dir)),
            "--output-dir", str(tmp_path / "studies"), "--no-progress"]
     sdir = tmp_path / "studies" / "tiny"
@@ -124,6 +135,11 @@ def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_
     assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
     assert (metrics.read_bytes(), metrics.stat().st_mtime_ns) == before  # not redone, not rewritten
     assert status(first) == status(second) == status(sdir / "runs" / "third" / "seed-1") == "complete"
+    for arm in ("first", "second", "third"):  # the metrics of a study that was never interrupted
+        got = json.loads((sdir / "runs" / arm / "seed-1" / "test_metrics.json").read_text())
+        ref = json.loads((uninterrupted / arm / "seed-1" / "test_metrics.json").read_text())
+        assert got["confusion_matrix"] == ref["confusion_matrix"], arm
+        assert got["loss"] == pytest.approx(ref["loss"], rel=1e-4), arm
     assert (second / "test_metrics.json").is_file() and not (second / "checkpoints").exists()
     log = (second / "train.log").read_text(encoding="utf-8")
     if resumable:  # continued from its last complete checkpoint, not started over
