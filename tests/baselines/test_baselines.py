@@ -86,3 +86,54 @@ def test_bad_baseline_configs(tmp_path):
     with pytest.raises(ConfigError, match="svm"):
         load_baseline_config(path)
     assert textbench_main(["baseline", str(path)]) == 2
+
+
+@pytest.mark.parametrize("name", ["majority", "tfidf"])
+def test_a_baseline_saves_a_model_predict_serves_without_pickle(tmp_path, prepared, name, capsys):
+    import json
+
+    from textbench.runs.predictor import open_predictor
+
+    res = _run(tmp_path, prepared, name)
+    model_dir = res.run_dir / "model"
+    assert sorted(p.name for p in model_dir.iterdir()) == ["baseline.json", "baseline.safetensors"]  # no pickle
+    served = open_predictor(res.run_dir)
+    texts = list(prepared.splits["test"]["text"])
+    _, stored_preds = read_predictions_csv(res.run_dir / "test_predictions.csv")
+    assert served.predictor.label_names == prepared.label_names
+    probs = served.predictor.predict_proba(texts)
+    assert probs.argmax(1).tolist() == stored_preds
+    from textbench.evaluation.metrics import full_report
+
+    labels = np.asarray(prepared.splits["test"]["label"])
+    assert full_report(probs, labels, prepared.label_names)["macro_f1"] == pytest.approx(res.test_metrics["macro_f1"])
+    inp = tmp_path / "texts.txt"
+    inp.write_text("what a great day\nthis is awful\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert textbench_main(["predict", str(res.run_dir), "--input", str(inp), "--output", str(out)]) == 0
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(recs) == 2 and all(r["label"] in prepared.label_names for r in recs)
+
+
+def test_predict_on_an_arm_or_study_folder_takes_the_best_run_by_validation(tmp_path, prepared, capsys):
+    from textbench.errors import RunError
+    from textbench.runs.predictor import best_run, open_predictor
+
+    arm = tmp_path / "study" / "runs" / "tfidf"
+    for seed in (1, 2):
+        cfg = from_dict(BaselineRunConfig, {"baseline": {"name": "tfidf", "C": [0.5 * seed]}, "seed": seed,
+                                            "output": {"dir": str(arm), "name": f"seed-{seed}"}})
+        run_baseline(cfg, prepared=prepared)
+    maj = from_dict(BaselineRunConfig, {"baseline": {"name": "majority"}, "seed": 1,
+                                        "output": {"dir": str(tmp_path / "study" / "runs" / "majority"),
+                                                   "name": "seed-1"}})
+    run_baseline(maj, prepared=prepared)
+    scores = {s: max(r["eval_macro_f1"] for r in read_json(arm / f"seed-{s}" / "trainer_log.json")
+                     if "eval_macro_f1" in r) for s in (1, 2)}
+    best = max(scores, key=scores.get)
+    run, why = best_run(arm)
+    assert run == arm / f"seed-{best}" and "validation macro_f1" in why
+    assert open_predictor(tmp_path / "study").run_dir == arm / f"seed-{best}"  # beats the majority baseline
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RunError, match="no complete run with a saved model"):
+        open_predictor(tmp_path / "empty")

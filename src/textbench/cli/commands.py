@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(handler=lambda a: (d.print_help(), 2)[1])
 
     pr = sub.add_parser("predict", help="predict labels for new texts with a saved run")
-    pr.add_argument("run_dir", help="a run folder made by `textbench train`")
+    pr.add_argument("run_dir", help="a run folder (trained or baseline), or an arm or study folder: its best"
+                    " complete run by validation score")
     pr.add_argument("--input", required=True, help="text file (one text per line), CSV/JSONL with a text"
                     " column, or - for stdin")
     pr.add_argument("--output", default="-", help="JSONL output file (default: stdout)")
@@ -227,13 +228,16 @@ def _check_predict_output(output: str, input_path: str, overwrite: bool) -> None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from textbench.inference import Predictor
     from textbench.inference.inputs import read_texts
+    from textbench.runs.predictor import open_predictor
     from textbench.utils.io import write_text_atomic
 
     _check_predict_output(args.output, args.input, args.overwrite)  # before the model loads
     texts = read_texts(args.input, text_column=args.text_column)
-    pred = Predictor.from_run(args.run_dir, batch_size=args.batch_size, quantize=args.quantize)
+    served = open_predictor(args.run_dir, batch_size=args.batch_size, quantize=args.quantize)
+    if served.chosen:
+        print(f"note: predicting with {served.chosen}", file=sys.stderr)
+    pred = served.predictor
     kept = [i for i, t in enumerate(texts) if t.strip()]  # an empty row keeps its line, marked, unpredicted
     probs = dict(zip(kept, pred.predict_proba([texts[i] for i in kept])))
     lines = []

@@ -3,7 +3,8 @@
 config.yaml, manifest.json (status complete, split hashes, data summary),
 test_metrics.json (same keys as a trained run, cost included; no optimiser steps or
 best epoch), test_predictions.csv, metrics.csv and trainer_log.json (one train and one
-validation record at epoch 1), confusion_matrix.png.
+validation record at epoch 1), confusion_matrix.png, and model/ (the fitted baseline as
+arrays and JSON, see baselines/saving.py) for `textbench predict`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from textbench.baselines.config import BaselineRunConfig
 from textbench.baselines.models import make_baseline
+from textbench.baselines.saving import save_baseline
 from textbench.config.loader import to_dict
 from textbench.data import PreparedData, prepare_data
 from textbench.evaluation.metrics import full_report, log_loss, scalar_metrics
@@ -26,6 +28,7 @@ from textbench.runtime import environment as env
 from textbench.runtime.memory import peak_memory
 from textbench.runs.artifacts import write_test_results
 from textbench.runs.engine import RunClock, RunSpec, execute
+from textbench.runs.folder import publish_model
 from textbench.runs.records import Cost, DataRecord, Manifest, TestMetrics
 
 
@@ -115,5 +118,7 @@ def _fit_and_test(cfg: BaselineRunConfig, prepared: PreparedData, run_dir: Path)
         **peak_memory(), **inference, test_examples=len(labels),
     )
     metrics = TestMetrics(scores=scores, cost=cost, extra={"baseline": info})
+    # the fitted model as plain arrays and JSON (never pickle): `textbench predict` serves it
+    publish_model(run_dir, lambda out: save_baseline(model, cfg.baseline.name, names, out))
     write_test_results(run_dir, metrics, labels, probs, names, history)
     return BaselineResult(run_dir, metrics.to_json())

@@ -1,0 +1,93 @@
+"""What `textbench predict` serves: a run folder, or the best run of an arm or study folder.
+
+A run folder's saved model is a transformer (``model/`` in Hugging Face format) or a
+baseline (``model/baseline.json``). An arm folder (``runs/<arm>/``, one run per seed) or a
+study folder gives its complete run with the best validation score (the metric each run
+selected its epochs by; never the test score), and says which it took.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textbench.errors import RunError
+from textbench.runs.records import MANIFEST, STATUS_COMPLETE
+
+MODEL_DIR = "model"
+
+
+@dataclass
+class Served:
+    predictor: Any  # .predict_proba(texts) -> (N, C) and .label_names
+    run_dir: Path
+    chosen: str | None  # how the run was chosen, when the folder was an arm or a study
+
+
+def open_predictor(folder: str | Path, *, batch_size: int = 64, quantize: str | None = None) -> Served:
+    folder = Path(folder)
+    chosen = None
+    if not (folder / "config.yaml").is_file() and folder.is_dir():
+        run_dir, chosen = best_run(folder)
+    else:
+        run_dir = folder
+    from textbench.baselines.saving import is_saved_baseline, load_baseline
+
+    if is_saved_baseline(run_dir / MODEL_DIR):
+        if quantize:
+            from textbench.errors import ConfigError
+
+            raise ConfigError(f"--quantize {quantize}: for transformer runs; {run_dir} is a baseline")
+        return Served(load_baseline(run_dir / MODEL_DIR), run_dir, chosen)
+    from textbench.inference import Predictor
+
+    return Served(Predictor.from_run(run_dir, batch_size=batch_size, quantize=quantize), run_dir, chosen)
+
+
+def _complete_runs(folder: Path) -> list[Path]:
+    """Complete run folders with a saved model under ``folder`` (an arm folder, or a study's runs)."""
+    found = []
+    for manifest in sorted(folder.rglob(MANIFEST)):
+        run = manifest.parent
+        if any(p in ("tuning", "stale", "pretrain") for p in run.relative_to(folder).parts):
+            continue  # search trials, set-aside runs and pretraining runs are not served
+        try:
+            status = json.loads(manifest.read_text(encoding="utf-8")).get("status")
+        except (OSError, ValueError):
+            continue
+        if status == STATUS_COMPLETE and (run / MODEL_DIR).is_dir():
+            found.append(run)
+    return found
+
+
+def validation_score(run: Path) -> tuple[str, float] | None:
+    """The run's best validation value of the metric it selected by (from trainer_log.json)."""
+    import yaml
+
+    try:
+        cfg = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
+        history = json.loads((run / "trainer_log.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    metric = ((cfg.get("train") or {}).get("metric_for_best_model")) or "macro_f1"
+    values = [r[f"eval_{metric}"] for r in history if isinstance(r.get(f"eval_{metric}"), (int, float))]
+    if not values:
+        return None
+    lower = metric in ("loss", "entropy")
+    return metric, (min(values) if lower else max(values))
+
+
+def best_run(folder: Path) -> tuple[Path, str]:
+    runs = _complete_runs(folder)
+    scored = [(run, s) for run in runs if (s := validation_score(run)) is not None]
+    if not scored:
+        what = "runs" if not runs else "validation scores"
+        raise RunError(f"{folder}: not a run folder, and no complete run with a saved model and {what} under it;"
+                       " give a run folder (e.g. runs/<arm>/seed-<seed>)")
+    metric = scored[0][1][0]
+    lower = metric in ("loss", "entropy")
+    run, (_, value) = sorted(scored, key=lambda rs: rs[1][1], reverse=not lower)[0]
+    return run, (f"the best of {len(scored)} complete run(s) under {folder} by validation {metric}:"
+                 f" {run.relative_to(folder)} ({value:.4f})")
