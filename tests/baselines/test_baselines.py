@@ -96,7 +96,9 @@ def test_a_baseline_saves_a_model_predict_serves_without_pickle(tmp_path, prepar
 
     res = _run(tmp_path, prepared, name)
     model_dir = res.run_dir / "model"
-    assert sorted(p.name for p in model_dir.iterdir()) == ["baseline.json", "baseline.safetensors"]  # no pickle
+    assert sorted(p.name for p in model_dir.iterdir()) == ["README.md", "baseline.json", "baseline.safetensors"]
+    card = (model_dir / "README.md").read_text()  # a model card, and no pickle
+    assert card.startswith("---\n") and "library_name: scikit-learn" in card and "## Intended use" in card
     served = open_predictor(res.run_dir)
     texts = list(prepared.splits["test"]["text"])
     _, stored_preds = read_predictions_csv(res.run_dir / "test_predictions.csv")

@@ -61,6 +61,13 @@ def test_run_folder_has_everything(tmp_path, tiny_csv, tiny_bert_dir):
     assert cost["best_epoch"] in (1.0, 2.0)
     model_cfg = json.loads((d / "model" / "config.json").read_text())
     assert model_cfg["id2label"] == {"0": "neg", "1": "neu", "2": "pos"}
+    from huggingface_hub import ModelCard  # a model card, in the Hub's format, beside the model
+
+    card = ModelCard.load(d / "model" / "README.md")
+    assert card.data.library_name == "transformers" and "full" in card.data.tags
+    [result] = [r for r in card.data.eval_results if r.metric_name == "macro-f1"]
+    assert result.metric_value == pytest.approx(m["macro_f1"], abs=1e-4) and result.dataset_split == "test"
+    assert "`neg`, `neu`, `pos`" in card.text and "cut to 32 tokens" in card.text
     # How far the run got, for a study's progress display (from a callback, not from printed logs).
     from textbench.runs.folder import read_progress
 

@@ -29,6 +29,7 @@ from textbench.runtime.memory import peak_memory
 from textbench.runs.artifacts import write_test_results
 from textbench.runs.engine import RunClock, RunSpec, execute
 from textbench.runs.folder import publish_model
+from textbench.runs.model_card import write_model_card
 from textbench.runs.records import Cost, DataRecord, Manifest, TestMetrics
 
 
@@ -119,6 +120,12 @@ def _fit_and_test(cfg: BaselineRunConfig, prepared: PreparedData, run_dir: Path)
     )
     metrics = TestMetrics(scores=scores, cost=cost, extra={"baseline": info})
     # the fitted model as plain arrays and JSON (never pickle): `textbench predict` serves it
-    publish_model(run_dir, lambda out: save_baseline(model, cfg.baseline.name, names, out))
+    def save(out: Path) -> None:
+        save_baseline(model, cfg.baseline.name, names, out)
+        write_model_card(out, name=run_dir.name, config=to_dict(cfg), scores=scores, label_names=names,
+                         data=DataRecord.of(prepared), method=f"baseline {cfg.baseline.name}",
+                         tag=f"baseline-{cfg.baseline.name}", baseline=True)
+
+    publish_model(run_dir, save)
     write_test_results(run_dir, metrics, labels, probs, names, history)
     return BaselineResult(run_dir, metrics.to_json())

@@ -42,6 +42,7 @@ from textbench.training.callbacks import (
 )
 from textbench.runtime.memory import peak_memory, reset_cuda_peak
 from textbench.runs.folder import PROGRESS_FILE, publish_model, update_manifest
+from textbench.runs.model_card import write_model_card
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
 from textbench.utils.io import write_json_atomic
 
@@ -252,6 +253,10 @@ class _Finetune:
         def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
             save_trained_model(self.model, out, cfg.method)
             self.built.tokenizer.save_pretrained(out)
+            kind = "from scratch" if cfg.model.kind == "scratch" else "fine-tuned"
+            write_model_card(out, name=run_dir.name, config=to_dict(cfg), scores=scores, label_names=names,
+                             data=DataRecord.of(self.prepared), method=f"{kind}, {cfg.method.describe()}",
+                             tag=cfg.method.name.replace("_", "-"))
 
         publish_model(run_dir, save)
         cost = dataclasses.replace(cost, **peak_memory(), **inference, test_examples=len(texts),
