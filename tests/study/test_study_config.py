@@ -87,12 +87,19 @@ def test_bad_arms_fail_with_a_clear_message(tmp_path, arms, message):
         load_study(study_file(tmp_path, arms=arms))
 
 
-def test_arm_whose_config_has_other_data_is_an_error(tmp_path):
-    write(tmp_path / "run.yaml", {"data": {"source": "builtin:tweets-sentiment", "split_seed": 7}})
-    with pytest.raises(ConfigError) as e:
-        load_study(study_file(tmp_path, arms=[{"name": "odd", "config": "run.yaml"}]))
-    msg = str(e.value)
-    assert "arm 'odd'" in msg and "data.split_seed" in msg and "same data" in msg
+def test_a_shipped_config_on_other_data_takes_the_studys_data_and_says_so(tmp_path):
+    """A config file made for other data (the shipped configs name the built-in data) may be an arm:
+    the study's data wins, and the preflight notes (hence the report) say what it replaced."""
+    from textbench.study.preflight import preflight
+
+    write(tmp_path / "run.yaml", {"data": {"source": "builtin:tweets-sentiment", "split_seed": 7,
+                                           "max_train_samples": 50}})
+    study = load_study(study_file(tmp_path, arms=[{"name": "odd", "config": "run.yaml"}]))
+    [arm] = [a for a in study.arms if a.name == "odd"]
+    assert arm.config.data.split_seed == study.data.split_seed and arm.config.data.max_train_samples == 50
+    assert arm.data_replaced == ["data.split_seed 7 from run.yaml"]
+    notes, _, _ = preflight(study)
+    assert "arm odd: the study's data replaced data.split_seed 7 from run.yaml" in notes
 
 
 def test_study_level_errors(tmp_path):

@@ -21,22 +21,22 @@ def _ngram_range(where: str, name: str, value: list[int]) -> None:
 class BaselineConfig:
     """A classic baseline. ``majority`` ignores every other setting."""
 
-    name: Literal["majority", "tfidf"] = "tfidf"
+    name: Literal["majority", "tfidf"] = "tfidf"  # majority class, or TF-IDF + logistic regression
     # tfidf: word and character (within word boundaries) n-grams, then logistic regression
-    word_ngrams: list[int] = field(default_factory=lambda: [1, 2])
+    word_ngrams: list[int] = field(default_factory=lambda: [1, 2])  # word n-gram range
     char_ngrams: list[int] | None = field(default_factory=lambda: [2, 5])  # null = words only
     max_features: int | None = 200_000  # per vectorizer
-    min_df: int = 1
-    sublinear_tf: bool = True
-    lowercase: bool = True
+    min_df: int = 1  # terms in fewer training texts are dropped (tune_features also tries 2)
+    sublinear_tf: bool = True  # 1 + log(tf)
+    lowercase: bool = True  # lowercase before counting
     # inverse regularisation strengths tried; the best on validation macro-F1 is kept
-    C: list[float] = field(default_factory=lambda: [0.5, 2.0, 8.0, 32.0])
+    C: list[float] = field(default_factory=lambda: [0.5, 2.0, 8.0, 32.0])  # inverse regularisation strengths tried on validation
     # also choose the features on validation: words only or words + characters, and min_df 1 or 2
     # (around the settings above); false keeps exactly the settings above
-    tune_features: bool = True
-    class_weight: Literal["balanced"] | None = None
+    tune_features: bool = True  # also try words only and min_df 2, on validation
+    class_weight: Literal["balanced"] | None = None  # logistic-regression class weights
     solver: Literal["saga", "newton-cg", "lbfgs"] = "saga"  # saga: fast on sparse TF-IDF features
-    max_iter: int = 2000
+    max_iter: int = 2000  # solver iterations
 
     def validate(self, where: str) -> None:
         _ngram_range(where, "word_ngrams", self.word_ngrams)

@@ -35,15 +35,15 @@ def _positive(where: str, name: str, value: float | int | None, *, allow_zero: b
 class ModelConfig:
     """Which model to train: a pretrained checkpoint or a from-scratch textbench model."""
 
-    kind: Literal["pretrained", "scratch"] = "pretrained"
+    kind: Literal["pretrained", "scratch"] = "pretrained"  # a pretrained checkpoint or a from-scratch model
     # pretrained: hub id, local folder, or builtin:minilm-l6 / builtin:smollm2-135m
-    name_or_path: str = "builtin:minilm-l6"
-    revision: str | None = None
+    name_or_path: str = "builtin:minilm-l6"  # pretrained: hub id, local folder, builtin:minilm-l6 or builtin:smollm2-135m
+    revision: str | None = None  # hub revision (branch, tag, commit)
     trust_remote_code: bool = False  # off unless the user turns it on for this model
     # scratch: TextbenchConfig settings (hidden_size, num_hidden_layers, attention_type, ...)
-    architecture: dict[str, Any] = field(default_factory=dict)
+    architecture: dict[str, Any] = field(default_factory=dict)  # scratch: TextbenchConfig settings (hidden_size, num_hidden_layers, attention_type, ...)
     # scratch: start from a `textbench pretrain` run folder (takes its architecture and tokenizer)
-    from_pretraining_run: str | None = None
+    from_pretraining_run: str | None = None  # scratch: start from a `textbench pretrain` run folder
 
     def validate(self, where: str) -> None:
         if self.kind == "pretrained" and self.architecture:
@@ -60,28 +60,28 @@ class ModelConfig:
 class TrainConfig:
     """One training path for every run (built on transformers.Trainer)."""
 
-    epochs: float = 3.0
+    epochs: float = 3.0  # passes over the training split
     max_steps: int | None = None  # stop after this many optimiser steps (overrides epochs)
-    batch_size: int = 32
-    eval_batch_size: int = 64
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.06
-    scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
-    max_grad_norm: float = 1.0
-    gradient_accumulation_steps: int = 1
+    batch_size: int = 32  # per process
+    eval_batch_size: int = 64  # validation, test and prediction batches
+    learning_rate: float = 5e-5  # peak, after warmup
+    weight_decay: float = 0.01  # AdamW
+    warmup_ratio: float = 0.06  # share of steps warming the learning rate up
+    scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"  # learning-rate schedule
+    max_grad_norm: float = 1.0  # gradient clipping
+    gradient_accumulation_steps: int = 1  # batches per optimiser step
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 on GPUs that support it
-    eval_strategy: Literal["epoch", "steps"] = "epoch"
-    eval_steps: int | None = None
-    logging_steps: int = 10
-    metric_for_best_model: str = "macro_f1"
+    eval_strategy: Literal["epoch", "steps"] = "epoch"  # when to evaluate (and checkpoint)
+    eval_steps: int | None = None  # with eval_strategy: steps
+    logging_steps: int = 10  # steps between training-loss records
+    metric_for_best_model: str = "macro_f1"  # picks the best epoch (validation) and a search's best trial
     early_stopping_patience: int | None = None  # evaluations without improvement before stopping
     select_best_epoch: bool = True  # end with the best evaluation's weights (false: the last epoch's)
     max_minutes: float | None = None  # wall-clock budget; stops cleanly and still evaluates
-    seed: int = 42
+    seed: int = 42  # every random choice of the run (0 to 2**32 - 1; a study sets it per run)
     threads: int | None = None  # torch threads (None = all cores)
-    class_weights: Literal["balanced"] | list[float] | None = None
-    label_smoothing: float = 0.0
+    class_weights: Literal["balanced"] | list[float] | None = None  # loss weights per class
+    label_smoothing: float = 0.0  # cross-entropy label smoothing
     group_by_length: bool = True  # length-grouped batches: less padding
     keep_checkpoints: bool = False  # keep intermediate checkpoints after a run completes
     # passed to transformers/accelerate for large models under torchrun/accelerate launch
@@ -140,7 +140,7 @@ class EvalConfig:
 class OutputConfig:
     """Where the run folder goes."""
 
-    dir: str = "runs"
+    dir: str = "runs"  # the folder that holds run folders (~ and $VARS expanded)
     name: str | None = None  # default: the config file's name, else a name from model and method
     if_exists: Literal["error", "suffix"] = "error"  # never overwrite a run silently
 

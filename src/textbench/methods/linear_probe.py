@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class LinearProbeSettings:
-    probe_head: Literal["linear", "bert", "mlp"] = "linear"
+    probe_head: Literal["linear", "bert", "mlp"] = "linear"  # the head on the frozen pooled features
     cache_frozen: bool = True  # compute the backbone's features once and reuse them every epoch
 
 

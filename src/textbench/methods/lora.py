@@ -39,7 +39,7 @@ TARGET_RULES: list[list[str]] = [
 class LoraSettings:
     r: int = 8  # rank of the update
     alpha: float = 16.0  # scaling: the update is multiplied by alpha / r
-    dropout: float = 0.05
+    dropout: float = 0.05  # on the LoRA input
     target_modules: list[str] | None = None  # None = found automatically for the model
     merge_adapter: bool = False  # merge LoRA into the base weights when saving the final model
 

@@ -45,6 +45,7 @@ class ResolvedArm:
     description: str | None = None
     reference: str | None = None
     pretrain: dict[str, Any] | None = None
+    data_replaced: list[str] = field(default_factory=list)  # its config file's data settings the study's replaced
 
     @property
     def run_kind(self) -> str:
@@ -134,25 +135,21 @@ def _per_arm_data(where: str, data: dict[str, Any], origin: str) -> dict[str, An
     return dict(data)
 
 
-def _check_file_data(where: str, file_data: dict[str, Any], study_data: DataConfig, config_path: Path) -> dict[str, Any]:
-    """The config file's data section must agree with the study's; returns its per-arm keys."""
+def _file_data(where: str, file_data: dict[str, Any], config_path: Path,
+               study_data: DataConfig) -> tuple[dict[str, Any], list[str]]:
+    """A config file's data section under the study: its per-arm keys, and what the study's data
+    replaced (a shipped config on the user's data: the study's data wins, and the report says so)."""
     try:
         parsed = from_dict(DataConfig, file_data, "data")
     except ConfigError as e:
         raise ConfigError(f"{where} (config {config_path}): {e}", hint=e.hint) from None
-    per_arm = {}
+    per_arm, replaced = {}, []
     for key in file_data:
         if key in PER_ARM_DATA_KEYS:
             per_arm[key] = getattr(parsed, key)
-            continue
-        mine, theirs = getattr(parsed, key), getattr(study_data, key)
-        if mine != theirs:
-            raise ConfigError(
-                f"{where}: data.{key} in {config_path} is {mine!r} but the study's data has {theirs!r};"
-                " every arm must see the same data (only data.train_fraction and data.max_train_samples"
-                " may differ per arm)"
-            )
-    return per_arm
+        elif getattr(parsed, key) != getattr(study_data, key):
+            replaced.append(f"data.{key} {getattr(parsed, key)!r}")
+    return per_arm, replaced
 
 
 def _model_label(cfg: RunConfig) -> tuple[str, str]:
@@ -179,6 +176,7 @@ def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_dat
                        base: Path, shared: dict[str, Any]) -> list[ResolvedArm]:
     file_raw: dict[str, Any] = {}
     per_arm_data: dict[str, Any] = {}
+    replaced: list[str] = []
     if arm.config:
         config_path = Path(_abs(base, arm.config))
         try:
@@ -189,7 +187,7 @@ def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_dat
         if isinstance(file_raw.get("train"), dict):
             file_raw["train"].pop("seed", None)  # the study's seeds apply
         if "data" in file_raw:
-            per_arm_data = _check_file_data(where, file_raw.pop("data") or {}, study_data, config_path)
+            per_arm_data, replaced = _file_data(where, file_raw.pop("data") or {}, config_path, study_data)
     own = resolve_paths(nest(arm.set, f"{where}.set"), base)
     merged = deep_merge(deep_merge(shared, file_raw), own)
     if "output" in own:
@@ -218,7 +216,8 @@ def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_dat
         kind, label = _model_label(cfg)
         resolved = ResolvedArm(name=name, group=arm.name, kind=kind, label=label, config=cfg,
                                params=variant.params, description=arm.description,
-                               pretrain=dict(arm.pretrain) if arm.pretrain is not None else None)
+                               pretrain=dict(arm.pretrain) if arm.pretrain is not None else None,
+                               data_replaced=[f"{r} from {arm.config}" for r in replaced])
         if arm.pretrain is not None:
             from textbench.study.pretrain import validate_pretrain
 

@@ -44,11 +44,11 @@ def check_name(where: str, name: str) -> None:
 class ArmConfig:
     """One arm: a run config (file and/or settings), a classic baseline, or a reference row."""
 
-    name: str
-    description: str | None = None
+    name: str  # unique in the study; its runs go to runs/<name>/seed-<seed>/
+    description: str | None = None  # shown in the report's setup table
     config: str | None = None  # run config YAML, relative to the study file
     set: dict[str, Any] = field(default_factory=dict)  # dotted keys or nested mappings
-    sweep: dict[str, list[Any]] | list[dict[str, Any]] | None = None
+    sweep: dict[str, list[Any]] | list[dict[str, Any]] | None = None  # a grid {key: [values]} or a list of settings
     baseline: Literal["majority", "tfidf"] | None = None  # a classic baseline instead of a model
     reference: str | None = None  # before-training metrics of that (pretrained) arm; nothing runs
     pretrain: dict[str, Any] | None = None  # MLM pretraining first (passed on to `textbench pretrain`)
@@ -79,7 +79,7 @@ class ReportConfig:
 
     metric: str = "macro_f1"  # picks the best arm and is the quantity the bootstrap compares
     alpha: float = 0.05  # significance level (after Holm's correction)
-    bootstrap_samples: int = 2000
+    bootstrap_samples: int = 2000  # resamples of the paired bootstrap
     per_arm_figures: bool = True  # one learning-curve figure per arm besides the combined one
 
     def validate(self, where: str) -> None:
@@ -95,15 +95,15 @@ class ReportConfig:
 class StudyConfig:
     """A whole study file."""
 
-    arms: list[ArmConfig] = field(default_factory=list)
-    name: str | None = None
-    description: str | None = None
-    data: DataConfig = field(default_factory=DataConfig)
-    seeds: list[int] = field(default_factory=lambda: [42])
-    shared: dict[str, Any] = field(default_factory=dict)
-    baselines: list[Literal["majority", "tfidf"]] = field(default_factory=lambda: ["majority", "tfidf"])
-    output_dir: str = "studies"
-    report: ReportConfig = field(default_factory=ReportConfig)
+    arms: list[ArmConfig] = field(default_factory=list)  # the model arms (see below); baselines come first
+    name: str | None = None  # the study folder's name (default: the file's name)
+    description: str | None = None  # one paragraph at the top of the report
+    data: DataConfig = field(default_factory=DataConfig)  # the data every arm sees (a run config's data: section)
+    seeds: list[int] = field(default_factory=lambda: [42])  # every arm trains once per seed
+    shared: dict[str, Any] = field(default_factory=dict)  # run-config settings under every model arm
+    baselines: list[Literal["majority", "tfidf"]] = field(default_factory=lambda: ["majority", "tfidf"])  # added as arms
+    output_dir: str = "studies"  # the study folder is <output_dir>/<name>/
+    report: ReportConfig = field(default_factory=ReportConfig)  # how the report compares arms
     tune: TuneConfig | None = None  # a search per model arm, equal budgets (see textbench.tuning)
 
     def validate(self, where: str) -> None:

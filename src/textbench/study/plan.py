@@ -15,11 +15,13 @@ Layout of ``<output_dir>/<name>/``:
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textbench.config.loader import load_dataclass, load_yaml, to_dict
+from textbench.config.loader import apply_overrides, load_dataclass, load_yaml, to_dict
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
 from textbench.study.arms import ResolvedArm, resolve_arms, resolve_study_data
@@ -106,15 +108,42 @@ class Study:
         }
 
 
+def with_data(raw: dict[str, Any], data: dict[str, Any], *, template: bool) -> dict[str, Any]:
+    """The study file with the user's data (a path made absolute: it is the user's, not the file's)."""
+    data = dict(data)
+    source = str(data["source"])
+    if not source.startswith(("builtin:", "hf:")):
+        data["source"] = str(Path(source).expanduser().resolve())
+    out = {**raw, "data": data}
+    if template:  # the built-in comparison on the user's data: name and describe it by the data
+        stem = Path(source.rstrip("/")).name.split(".")[0] or "data"
+        out["name"] = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem.replace(":", "-")).strip("-.") or "data"
+        out["description"] = (f"The built-in comparison on {source}: two classic baselines, a small transformer"
+                              " trained from scratch, and MiniLM-L6 as a linear probe, with LoRA and fully"
+                              " fine-tuned (the quickstart's arms and budgets). " + _TEMPLATE_NOTE)
+    return out
+
+
+_TEMPLATE_NOTE = ("Budgets are the quickstart's (short epochs, a per-run time budget, a tiny search): a first"
+                  " answer; write a study file (`textbench study --write-template`) for a real one.")
+
+
 def load_study(path: str | Path | None = None, *, output_dir: str | Path | None = None,
-               name: str | None = None) -> Study:
+               name: str | None = None, data: dict[str, Any] | None = None,
+               overrides: list[str] | None = None) -> Study:
     """Read and validate a study file (default: the built-in quickstart); nothing runs.
 
-    Every arm's run config is built and checked here, so bad input fails before training.
+    ``data`` (``source`` and column names) replaces the study's data: the user's own file in
+    the built-in comparison (named after the file unless ``name``); ``overrides`` are
+    ``key=value`` settings of the study file (``--set``). Every arm's run config is built and
+    checked here, so bad input fails before training.
     """
     p = Path(path) if path is not None else builtin_study_path("quickstart")
     raw = load_yaml(p)
-    cfg = load_dataclass(StudyConfig, raw, p)
+    if data is not None:
+        raw = with_data(raw, data, template=path is None)
+    raw = apply_overrides(raw, list(overrides or []))
+    cfg = load_dataclass(StudyConfig, raw, p, overrides)
     base = p.resolve().parent
     data = resolve_study_data(cfg, base)
     arms = resolve_arms(cfg, data, base, str(p))
@@ -122,3 +151,19 @@ def load_study(path: str | Path | None = None, *, output_dir: str | Path | None 
     check_name(f"{p}: name", the_name)
     out = Path(output_dir) if output_dir is not None else Path(cfg.output_dir)
     return Study(name=the_name, path=p, cfg=cfg, data=data, arms=arms, dir=out / the_name)
+
+
+def write_template(path: Path, data: dict[str, Any] | None) -> Path:
+    """A commented study file to edit: the built-in comparison, on ``data`` when given."""
+    text = builtin_study_path("quickstart").read_text(encoding="utf-8")
+    if data is not None:
+        raw = with_data({}, data, template=True)
+        lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in raw["data"].items())
+        text = text.replace("data:\n  source: builtin:tweets-sentiment\n", f"data:\n{lines}", 1)
+        text = re.sub(r"(?m)^name: quickstart$", f"name: {raw['name']}", text, count=1)
+    header = ("# A study file to edit (textbench study --write-template). Every key is described in\n"
+              "# docs/study-file.md; run it with: textbench study " + str(path) + "\n")
+    if path.exists():
+        raise ConfigError(f"{path}: exists; choose another file name for the template")
+    path.write_text(header + text, encoding="utf-8")
+    return path

@@ -59,7 +59,8 @@ def preflight(study: Study) -> tuple[list[str], Any, dict[str, Any]]:
     from textbench.study.tuning_stage import check_tune
 
     check_tune(study)
-    notes: list[str] = []
+    notes: list[str] = [f"arm {a.name}: the study's data replaced {', '.join(a.data_replaced)}"
+                        for a in study.arms if a.data_replaced]
     for arm in study.arms:
         if arm.kind in ("scratch", "pretrained"):
             _check_model(arm.name, arm.settings)

@@ -24,13 +24,13 @@ from textbench.errors import ConfigError
 
 @dataclass
 class TuneConfig:
-    trials: int = 8
-    max_minutes: float | None = None
-    sampler: Literal["tpe", "random"] = "tpe"
-    pruner: Literal["median", "none"] = "median"
-    storage: str | None = None
-    arms: list[str] | None = None
-    space: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trials: int = 8  # per model arm, equal for all (complete and pruned trials count)
+    max_minutes: float | None = None  # and/or a wall-clock budget per arm's search; the first reached binds
+    sampler: Literal["tpe", "random"] = "tpe"  # Optuna sampler
+    pruner: Literal["median", "none"] = "median"  # stops trials whose validation score lags (from epoch 2)
+    storage: str | None = None  # Optuna storage URL (default: SQLite in <study>/tuning/)
+    arms: list[str] | None = None  # arm names to tune (default: every model arm)
+    space: dict[str, dict[str, Any]] = field(default_factory=dict)  # per arm: dotted key -> range or choices
     startup_trials: int = 3  # random trials before TPE models the space, and before pruning starts
     max_parameters: int | None = None  # from-scratch arms' parameter budget; None: each arm's configured size
 
