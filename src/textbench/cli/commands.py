@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--name", help="run name (default: the config file's name)")
     t.add_argument("--output-dir", help="folder that holds run folders (default: runs)")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    t.add_argument("--data", metavar="PATH", help="your data in place of the config's (file, folder, builtin:NAME"
+                   " or hf:ID); with --text-column / --label-column")
+    t.add_argument("--text-column", help="the column holding the text")
+    t.add_argument("--label-column", help="the column holding the label")
     t.set_defaults(handler=cmd_train)
 
     d = sub.add_parser("data", help="data tools")
@@ -96,6 +100,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run_overrides(args: argparse.Namespace) -> list[str]:
     """``--set`` values plus ``--name`` / ``--output-dir`` as output overrides."""
     overrides = list(args.overrides)
+    for flag, key in (("data", "data.source"), ("text_column", "data.text_column"),
+                      ("label_column", "data.label_column")):
+        if getattr(args, flag, None) is not None:
+            overrides.append(f"{key}={json.dumps(getattr(args, flag))}")
     if args.name is not None:  # --name "" is an error to report, not a name to ignore
         overrides.append(f"output.name={json.dumps(args.name)}")
     if args.output_dir is not None:

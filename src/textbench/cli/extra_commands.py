@@ -6,8 +6,23 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("study", help="run a study: every arm x seed not yet complete, then the report")
-    s.add_argument("file", nargs="?", help="study YAML (default: the built-in quickstart study)")
+    s = sub.add_parser("study", help="run a study: every arm x seed not yet complete, then the report",
+                       description="Run a study and write its report. Examples: `textbench study` (the built-in"
+                       " quickstart); `textbench study --data my.csv --text-column review --label-column stars`"
+                       " (the same comparison on your data, into studies/my/); `textbench study my-study.yaml`;"
+                       " `textbench study --write-template my-study.yaml --data my.csv` (a study file to edit).")
+    s.add_argument("file", nargs="?", help="study YAML (default: the built-in quickstart study); a data file or"
+                   " folder here is taken as --data")
+    s.add_argument("--data", metavar="PATH", help="your data (a CSV/TSV/JSONL/Parquet file, a folder of split"
+                   " files, builtin:NAME or hf:ID) in place of the study's; without a study file, the built-in"
+                   " comparison runs on it")
+    s.add_argument("--text-column", help="with --data: the column holding the text (default: text)")
+    s.add_argument("--label-column", help="with --data: the column holding the label (default: label)")
+    s.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a study-file value, e.g. --set seeds=[1,2,3] --set data.max_train_samples=2000"
+                   " --set tune.trials=8 (repeatable)")
+    s.add_argument("--write-template", metavar="FILE", help="write a commented study file to edit (with --data:"
+                   " for your data) and exit")
     s.add_argument("--output-dir", help="folder that holds study folders (default: the study's output_dir, studies)")
     s.add_argument("--name", help="study name, i.e. the folder under the output dir (default: the study's name)")
     s.add_argument("--dry-run", action="store_true", help="validate and list the runs and what would happen to each")
@@ -37,7 +52,16 @@ def cmd_study(args: argparse.Namespace) -> int:
     from textbench.study import load_study
     from textbench.study.runner import plan_status, run_study
 
-    study = load_study(args.file, output_dir=args.output_dir, name=args.name)
+    path, data = _study_inputs(args)
+    if args.write_template:
+        from pathlib import Path
+
+        from textbench.study.plan import write_template
+
+        written = write_template(Path(args.write_template), data)
+        print(f"study file written: {written}; edit it, then: textbench study {written}")
+        return 0
+    study = load_study(path, output_dir=args.output_dir, name=args.name, data=data, overrides=args.overrides)
     if args.dry_run:
         from textbench.study.preflight import preflight
 
@@ -68,6 +92,32 @@ def cmd_study(args: argparse.Namespace) -> int:
     print(f"study {study.name}: {done} runs trained, {skipped} already complete;"
           f" report: {result.report} and {study.dir / 'report.md'}")
     return 0
+
+
+def _study_inputs(args: argparse.Namespace) -> tuple[str | None, dict | None]:
+    """(study file, data) from the arguments; a data path given as the study file is --data."""
+    import sys
+    from pathlib import Path
+
+    from textbench.errors import ConfigError
+
+    path, source = args.file, args.data
+    if path and not path.endswith((".yaml", ".yml")) and (Path(path).exists() or path.startswith(("builtin:", "hf:"))):
+        if source:
+            raise ConfigError(f"{path} is data, not a study file, and --data gives {source}; give one of them")
+        print(f"note: {path} is data, not a study file: the built-in comparison runs on it (as --data {path})",
+              file=sys.stderr)
+        path, source = None, path
+    if source is None:
+        if args.text_column or args.label_column:
+            raise ConfigError("--text-column / --label-column go with --data (a study file names its columns)")
+        return path, None
+    data = {"source": source}
+    if args.text_column:
+        data["text_column"] = args.text_column
+    if args.label_column:
+        data["label_column"] = args.label_column
+    return path, data
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -114,7 +114,8 @@ def with_data(raw: dict[str, Any], data: dict[str, Any], *, template: bool) -> d
     source = str(data["source"])
     if not source.startswith(("builtin:", "hf:")):
         data["source"] = str(Path(source).expanduser().resolve())
-    out = {**raw, "data": data}
+    kept = {k: v for k, v in (raw.get("data") or {}).items() if k not in _READING_KEYS}  # caps, cleaning
+    out = {**raw, "data": {**kept, **data}}
     if template:  # the built-in comparison on the user's data: name and describe it by the data
         stem = Path(source.rstrip("/")).name.split(".")[0] or "data"
         out["name"] = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem.replace(":", "-")).strip("-.") or "data"
@@ -124,6 +125,8 @@ def with_data(raw: dict[str, Any], data: dict[str, Any], *, template: bool) -> d
     return out
 
 
+_READING_KEYS = ("source", "format", "train_file", "validation_file", "test_file", "hf_config_name", "hf_revision",
+                 "text_column", "label_column", "label_names", "encoding")
 _TEMPLATE_NOTE = ("Budgets are the quickstart's (short epochs, a per-run time budget, a tiny search): a first"
                   " answer; write a study file (`textbench study --write-template`) for a real one.")
 
