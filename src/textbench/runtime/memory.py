@@ -15,7 +15,19 @@ def _cuda() -> bool:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB."""
+    """Peak resident set size of this process so far, in MiB.
+
+    Linux: ``VmHWM`` of /proc/self/status, this program's own high-water mark. ``ru_maxrss`` is
+    not: a process started by a large one (a study's run) inherits its parent's peak through
+    fork and exec, so every run of a study would report at least the study's own memory.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 1024.0 if sys.platform != "darwin" else r / (1024.0 * 1024.0)
 
