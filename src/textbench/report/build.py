@@ -244,8 +244,10 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
                      fmt_num(s.best_epoch) if s.best_epoch is not None else DASH,
                      _converged(s.arm.kind, convergence[s.name])])
     bold = set()
+    # a constant predictor (the majority baseline) costs nothing: no record of speed, memory or size
+    trivial = {i for i, s in enumerate(summaries) if s.arm.kind == "baseline" and not s.params_total}
     for j, (get, higher) in cols.items():
-        vals = [(i, get(s)) for i, s in enumerate(summaries)]
+        vals = [(i, get(s)) for i, s in enumerate(summaries) if j < 6 or i not in trivial]
         vals = [(i, v) for i, v in vals if v is not None]
         if len(vals) < 2:
             continue
@@ -254,13 +256,18 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
     blocks.append(Table(header, rows, bold=bold, numeric_from=1, numeric_to=len(header) - 1))
     blocks.append(Para(
         "Quality: mean ± standard deviation over seeds. Cost: mean over seeds. **Bold**: best in the column"
-        " (highest quality, throughput; lowest parameters, time, memory). Train time is the training loop"
-        " (validation included); test inference is the whole test set, tokenisation included. Baselines count"
+        " (highest quality, throughput; lowest parameters, time, memory; the majority baseline, a constant,"
+        " is left out of the cost columns). Train time is what a run waited for: the training loop (validation"
+        " included) and, for methods that cache a frozen part, building that cache; test inference is the whole test set, tokenisation included. Baselines count"
         " their logistic-regression weights as parameters. Reference rows are pretrained models before training."))
     flagged = [f"`{name}`: {c.phrase()}; more epochs or a larger budget may change its place."
                for name, c in convergence.items() if c.flagged]
     if flagged:
         blocks += [Para("**Not converged** (from the runs' validation curves and time budgets):"), Bullets(flagged)]
+    cached = [f"`{s.name}`: {fmt_seconds(s.cache_seconds)} s of its {fmt_seconds(s.train_seconds)} s building"
+              " the frozen-feature cache" for s in summaries if s.cache_seconds]
+    if cached:
+        blocks += [Para("**Frozen-feature caches** (in the train time):"), Bullets(cached)]
     if searches:
         costs = [f"`{arm}`: {fmt_seconds(s.get('seconds'))} s of search ({s.get('counted_trials')} trials) before"
                  " the runs above" for arm, s in searches.items()]
