@@ -162,3 +162,21 @@ def test_foreign_tokenizer_that_fits_is_a_warning_note(tmp_path, tiny_bert_dir):
     other = AutoTokenizer.from_pretrained(str(other_dir))
     note = foreign_tokenizer_note(other, str(tiny_bert_dir), str(other_dir))
     assert note is not None and "not the model's own" in note and "same id" in note
+
+
+def test_report_to_tensorboard_writes_event_files_and_an_unknown_tracker_is_refused(tmp_path, tiny_csv, tiny_bert_dir):
+    from textbench.errors import ConfigError
+
+    cfg = make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[tensorboard]", "train.epochs=1")
+    res = train_run(cfg, quiet=True)
+    events = list((res.run_dir / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 0  # TensorBoard's event files, in the run folder
+    with pytest.raises(ConfigError, match="unknown tracker 'tensorbord'; known: tensorboard, mlflow"):
+        make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[tensorbord]")
+    import importlib.util
+
+    if importlib.util.find_spec("mlflow") is None:  # the lock does not install it
+        with pytest.raises(ConfigError, match="mlflow is not installed here; pip install mlflow"):
+            train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[mlflow]", "output.name=ml"),
+                      quiet=True)
+        assert not (tmp_path / "runs" / "ml").exists()  # nothing left of the refused run

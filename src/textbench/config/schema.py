@@ -88,6 +88,8 @@ class TrainConfig:
     fsdp: bool = False  # shard with FSDP (TrainingArguments.fsdp); its settings in fsdp_config
     fsdp_config: dict[str, Any] | None = None  # TrainingArguments.fsdp_config, e.g. {min_num_params: 1e6}
     deepspeed: str | None = None  # path to a DeepSpeed JSON config (needs the deepspeed package)
+    report_to: list[str] = field(default_factory=list)  # experiment trackers, through the Trainer: tensorboard, mlflow, wandb, trackio, ...
+    project: str | None = None  # the trackers' project / experiment (a study sets its name; default textbench)
 
     def validate(self, where: str) -> None:
         _positive(where, "epochs", self.epochs)
@@ -111,6 +113,9 @@ class TrainConfig:
             raise ConfigError(f"{where}.early_stopping_patience: needs select_best_epoch: true")
         if self.eval_strategy == "steps" and not self.eval_steps:
             raise ConfigError(f"{where}.eval_steps: required when eval_strategy is 'steps'")
+        unknown = [t for t in self.report_to if t not in TRACKERS]
+        if unknown:
+            raise ConfigError(f"{where}.report_to: unknown tracker {unknown[0]!r}; known: {', '.join(TRACKERS)}")
         if isinstance(self.class_weights, list) and any(w <= 0 for w in self.class_weights):
             raise ConfigError(f"{where}.class_weights: weights must be > 0")
         from textbench.evaluation.names import METRIC_NAMES
@@ -120,6 +125,11 @@ class TrainConfig:
                 f"{where}.metric_for_best_model: unknown metric {self.metric_for_best_model!r};"
                 f" known: {', '.join(METRIC_NAMES)}"
             )
+
+
+# the Trainer's integrations (transformers.integrations.INTEGRATION_TO_CALLBACK), and "none"
+TRACKERS = ("tensorboard", "mlflow", "wandb", "trackio", "comet_ml", "clearml", "dvclive", "neptune", "azure_ml",
+            "codecarbon", "dagshub", "flyte", "swanlab", "none")
 
 
 def check_seed(where: str, seed: int) -> None:

@@ -152,7 +152,7 @@ class _Finetune:
         cfg, run_dir = self.cfg, folder.path
         params = count_parameters(self.model)
         ckpt_dir = run_dir / "checkpoints"
-        args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=self.quiet)
+        args = training_arguments(cfg.train, ckpt_dir, disable_tqdm=self.quiet, run_dir=run_dir)
         # linear_probe / freeze: the frozen part runs once; the Trainer trains only what trains
         cache = build_frozen_cache(self.model, cfg.method, self.tokenized, self.built.tokenizer,
                                    batch_size=cfg.train.eval_batch_size, device=args.device, bf16=args.bf16)

@@ -158,7 +158,7 @@ def _pretrain(cfg: PretrainConfig, tok: Any, model: Any, causal: bool, ds: Datas
         mask_replace_prob=cfg.mlm.mask_replace_prob, random_replace_prob=cfg.mlm.random_replace_prob,
         seed=cfg.train.seed,
     ) if not causal else DataCollatorForLanguageModeling(tok, mlm=False)
-    args = training_arguments(cfg.train, run_dir / "checkpoints", disable_tqdm=quiet)
+    args = training_arguments(cfg.train, run_dir / "checkpoints", disable_tqdm=quiet, run_dir=run_dir)
     args.train_sampling_strategy = "random"  # every epoch sees fresh masks; grouping buys little here
     callbacks: list[Any] = [NonFiniteLossCallback(), ProgressFileCallback(run_dir / PROGRESS_FILE)]
     if cfg.train.max_minutes:

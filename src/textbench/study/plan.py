@@ -75,8 +75,15 @@ class PlannedRun:
     def pretrain_dir(self) -> Path:
         return self.study_dir / "pretrain" / self.arm.name / self.name
 
-    def config(self) -> dict[str, Any]:
-        return self.arm.run_config(self.seed, self.out_dir.resolve(), self.name)
+    def config(self) -> Any:
+        """The run's typed config; its trackers (train.report_to) group it under the study's name."""
+        cfg = self.arm.run_config(self.seed, self.out_dir.resolve(), self.name)
+        train = getattr(cfg, "train", None)
+        if train is not None and train.report_to and not train.project:
+            import dataclasses
+
+            cfg = dataclasses.replace(cfg, train=dataclasses.replace(train, project=self.study_dir.name))
+        return cfg
 
 
 @dataclass

@@ -10,15 +10,41 @@ from torch import nn
 from transformers import Trainer, TrainingArguments
 
 from textbench.config.schema import TrainConfig
+from textbench.errors import ConfigError
 from textbench.models.params import HEAD_KEYS
 from textbench.runtime.environment import use_bf16
 
 
+def trackers(tc: TrainConfig, run_dir: Path | None) -> list[str]:
+    """``train.report_to`` checked and set up: each tracker installed (else a ConfigError naming it),
+    TensorBoard writing to ``<run>/tensorboard/``, MLflow's experiment and W&B's project named after
+    ``train.project`` (unless the environment names them)."""
+    import os
+
+    from transformers.integrations import integration_utils
+
+    chosen = [t for t in tc.report_to if t != "none"]
+    for name in chosen:
+        available = getattr(integration_utils, f"is_{name}_available", None)
+        if available is not None and not available():
+            package = {"tensorboard": "tensorboard (or tensorboardX)", "comet_ml": "comet-ml"}.get(name, name)
+            raise ConfigError(f"train.report_to: {name} is not installed here; pip install {package}")
+    if "tensorboard" in chosen and run_dir is not None:
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(run_dir) / "tensorboard")
+    project = tc.project or "textbench"
+    os.environ.setdefault("MLFLOW_EXPERIMENT_NAME", project)
+    os.environ.setdefault("WANDB_PROJECT", project)
+    return chosen
+
+
 def training_arguments(
-    tc: TrainConfig, output_dir: Path, *, has_eval: bool = True, disable_tqdm: bool = False
+    tc: TrainConfig, output_dir: Path, *, has_eval: bool = True, disable_tqdm: bool = False,
+    run_dir: Path | None = None,
 ) -> TrainingArguments:
     """Map our TrainConfig onto TrainingArguments (AdamW fused, warmup + decay, clipping, ...)."""
     strategy = tc.eval_strategy if has_eval else "no"
+    report_to = trackers(tc, run_dir)
+    name = Path(run_dir).name if run_dir is not None else None
     return TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=tc.epochs,
@@ -48,7 +74,9 @@ def training_arguments(
         seed=tc.seed,
         data_seed=tc.seed,
         train_sampling_strategy="group_by_length" if tc.group_by_length else "random",
-        report_to=[],
+        report_to=report_to or "none",
+        run_name=f"{tc.project}/{name}" if tc.project and name else name,
+        project=tc.project or "textbench",
         disable_tqdm=disable_tqdm,
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
