@@ -151,3 +151,14 @@ def test_train_time_of_a_cached_method_includes_building_its_cache(tmp_path):
     row = next(line for line in results.splitlines() if line.startswith("| `scratch` |"))
     assert "| 102 |" in row  # 50 s of training + 52 s of cache
     assert "`scratch`: 52.0 s of its 102 s building the frozen-feature cache" in md
+
+
+def test_a_one_epoch_run_draws_its_train_loss_per_logged_step():
+    from textbench.report.figures import run_curves
+
+    history = [{"loss": 2.0 - s / 10, "epoch": s / 10, "step": s} for s in range(1, 11)]
+    history.append({"eval_loss": 1.2, "eval_macro_f1": 0.5, "epoch": 1.0, "step": 10})
+    cv = run_curves(history, "macro_f1")
+    assert len(cv["train_loss"]) == 10 and cv["train_epoch"][0] == 0.1  # a curve, not one dot
+    many = [{"loss": 1.0, "epoch": e / 2, "step": e} for e in range(1, 21)]  # 10 epochs: epoch means
+    assert len(run_curves(many, "macro_f1")["train_loss"]) == 10

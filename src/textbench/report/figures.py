@@ -77,10 +77,21 @@ def class_balance(classes: dict[str, dict[str, dict[str, float]]], label_names: 
 
 # ---- training curves ------------------------------------------------------------------------
 
+FEW_EPOCHS = 3  # up to this many epochs, the train-loss panel shows every logged step, not epoch means
+
+
 def run_curves(history: list[dict[str, Any]], metric: str) -> dict[str, list[float]]:
+    """Per-epoch curves; for a run of a few epochs the train loss is per logged step (x in epochs),
+    so a one-epoch run draws a curve rather than a dot."""
     from textbench.evaluation.plots import epoch_curves
 
-    return epoch_curves(history, metric)
+    curves = epoch_curves(history, metric)
+    if curves["train_epoch"] and max(curves["train_epoch"]) <= FEW_EPOCHS:
+        logged = [(float(r["epoch"]), float(r["loss"])) for r in history
+                  if "loss" in r and "eval_loss" not in r and r.get("epoch") is not None]
+        if len(logged) > len(curves["train_epoch"]):
+            curves["train_epoch"], curves["train_loss"] = [e for e, _ in logged], [v for _, v in logged]
+    return curves
 
 
 def _mean_by_x(series: list[tuple[list[float], list[float]]]) -> tuple[list[float], list[float]]:
@@ -120,7 +131,7 @@ def learning_curves_all(arms: Sequence[ArmData], colors: dict[str, Any], metric:
                                (a_metric, "epoch", f"eval_{metric}")):
             xs, ys = _mean_by_x([(cv[xkey], cv[ykey]) for cv in curves])
             if xs:
-                ax.plot(xs, ys, "o-", color=c, ms=3, lw=1.5, label=arm.name)
+                ax.plot(xs, ys, "o-" if len(xs) <= 20 else "-", color=c, ms=3, lw=1.5, label=arm.name)
     n_seeds = max(len(a.runs) for a in arms)
     a_metric.legend(fontsize=7, loc="best")
     fig.suptitle("Learning curves, every arm" + (f" (mean over {n_seeds} seeds)" if n_seeds > 1 else ""))
@@ -157,7 +168,9 @@ def overfitting_gap(arms: Sequence[ArmData], colors: dict[str, Any], path: Path)
     for arm in arms:
         series = []
         for r in arm.runs:
-            cv = run_curves(r.history, "macro_f1")
+            from textbench.evaluation.plots import epoch_curves
+
+            cv = epoch_curves(r.history, "macro_f1")  # per-epoch means: the gap compares epochs
             train = dict(zip(cv["train_epoch"], cv["train_loss"]))
             xs, ys = [], []
             for ep, vl in zip(cv["epoch"], cv["eval_loss"]):

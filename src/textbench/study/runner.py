@@ -33,6 +33,7 @@ from typing import Any, Callable, Literal
 from textbench.errors import ConfigError, RunError, TextbenchError
 from textbench.study.plan import DATA_STORE, STUDY_FILE, PlannedRun, Study
 from textbench.study.preflight import preflight
+from textbench.study.progress import StudyProgress
 from textbench.study.shared_tokenizers import (shared_tokenizer_dir, train_shared_tokenizers, use_shared_tokenizer,
                                                with_shared_tokenizer)
 from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
@@ -404,8 +405,6 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     ``rerun_stale`` (they are then set aside in ``<study>/stale/`` and trained again).
     Other workers may run the same study at the same time (see study/workers.py).
     """
-    from tqdm.auto import tqdm
-
     from textbench.study.stale import stale_runs
     from textbench.runtime import distributed as dist
 
@@ -438,7 +437,7 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     for note in notes:
         log.warning("note: %s", note)
     _handle_stale(study.dir, rerun_stale)
-    bar = tqdm(total=len(runs), unit="run", desc=study.name, disable=not progress, dynamic_ncols=True)
+    bar = StudyProgress(study.name, len(runs), enabled=progress, jobs=jobs)
     schedule = _Schedule(study)
     stop = threading.Event()
     lock = threading.Lock()
@@ -449,10 +448,12 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
             run = outcome.run
             if outcome.status == "failed":
                 where = f" (log: {outcome.log_path})" if outcome.log_path else ""
-                bar.write(f"run {run.key} failed: {outcome.message}{where}")
+                bar.finished(run.key, "failed", f"{outcome.message}{where}", None)
             elif outcome.status == "complete":
-                bar.set_postfix_str(f"{run.key} macro-F1 {_macro_f1(run)} in {outcome.seconds:.0f}s")
-            bar.update(1)
+                bar.finished(run.key, "complete", f"macro-F1 {_macro_f1(run)} in {outcome.seconds:.0f}s",
+                             outcome.seconds)
+            else:
+                bar.finished(run.key, outcome.status, outcome.status, None)
 
     def start(run: PlannedRun, slot: int) -> RunOutcome:
         started = time.perf_counter()
@@ -462,10 +463,10 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
             epoch, epochs = got.get("epoch"), got.get("epochs")
             at = f", epoch {epoch:.2f}/{epochs:g}" if epoch is not None and epochs else ""
             with lock:
-                bar.set_postfix_str(f"{run.key} running {time.perf_counter() - started:.0f}s{at}")
+                bar.running(run.key, f"running {time.perf_counter() - started:.0f}s{at}")
 
-        if jobs == 1:
-            bar.set_description(f"{study.name}: {run.key}")
+        with lock:
+            bar.started(run.key)
         return run_one(run, executor, tick if progress else None,
                        Launch(prefix, slot_env(slot, jobs), stop))
 
