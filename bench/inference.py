@@ -138,6 +138,24 @@ def run(quick: bool) -> dict[str, Any]:
         except Exception as e:  # quantisation missing in this torch build
             rows["textbench_int8"] = {"error": f"{type(e).__name__}: {e}"}
 
+        # ONNX Runtime: the model exported by `textbench export` (fp32 and dynamic int8), same texts
+        try:
+            from textbench.inference.onnx_export import export_onnx
+            from textbench.inference.onnx_predictor import OnnxPredictor
+
+            export_onnx(run_dir, int8=True)
+            for key, int8 in (("onnxruntime", False), ("onnxruntime_int8", True)):
+                opred = OnnxPredictor.from_run(run_dir, int8=int8)
+                opred.predict_proba(texts[:64])
+
+                def o(p=opred) -> list[str]:
+                    return [names[int(i)] for i in p.predict_proba(texts).argmax(1)]
+
+                secs, labels_o = _best(o, repeats)
+                rows[key] = {"seconds": secs, "labels": labels_o}
+        except Exception as e:  # the onnx extra not installed
+            rows["onnxruntime"] = {"error": f"{type(e).__name__}: {e}"}
+
         # the command end to end (one pass; Python start and model load included)
         inp, outp = Path(tmp) / "texts.txt", Path(tmp) / "pred.jsonl"
         inp.write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n", encoding="utf-8")
@@ -191,7 +209,9 @@ def markdown(result: dict) -> str:
     names = {"textbench": "`textbench predict` path (Predictor, sorted batches of 64)",
              "pipeline": "`pipeline(...)(texts)` (documented use: batch size 1)",
              "pipeline_batch32": "`pipeline(...)(texts, batch_size=32)`",
-             "textbench_int8": "`textbench predict --quantize int8` (dynamic int8 Linear)"}
+             "textbench_int8": "`textbench predict --quantize int8` (dynamic int8 Linear)",
+             "onnxruntime": "`textbench predict --backend onnxruntime` (`textbench export`, fp32)",
+             "onnxruntime_int8": "`--backend onnxruntime --quantize int8` (ONNX Runtime dynamic int8)"}
     rows = []
     for k, r in result["results"].items():
         if "error" in r:

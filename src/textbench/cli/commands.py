@@ -64,7 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--batch-size", type=_positive_int, default=64)
     pr.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     pr.add_argument("--quantize", choices=["int8"], help="CPU only, opt-in: dynamic int8 Linear layers (faster;"
-                    " probabilities change slightly, see BENCHMARKS.md)")
+                    " probabilities change slightly, see BENCHMARKS.md); with --backend onnxruntime: model.int8.onnx")
+    pr.add_argument("--backend", choices=["torch", "onnxruntime"], default="torch",
+                    help="onnxruntime: the model exported by `textbench export RUN` (needs the onnx extra)")
     pr.set_defaults(handler=cmd_predict)
 
     pt = sub.add_parser("pretrain", help="pretrain a from-scratch model (masked LM; causal LM for decoders)")
@@ -90,9 +92,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--data-store", help="the study's prepared-data folder (the run loads its data from there)")
     w.set_defaults(handler=cmd_worker)
 
-    from textbench.cli import env_command, extra_commands, tune_command
+    from textbench.cli import env_command, export_command, extra_commands, tune_command
 
     extra_commands.register(sub)
+    export_command.register(sub)
     tune_command.register(sub)
     env_command.register(sub)
 
@@ -242,7 +245,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     _check_predict_output(args.output, args.input, args.overwrite)  # before the model loads
     texts = read_texts(args.input, text_column=args.text_column)
-    served = open_predictor(args.run_dir, batch_size=args.batch_size, quantize=args.quantize)
+    served = open_predictor(args.run_dir, batch_size=args.batch_size, quantize=args.quantize, backend=args.backend)
     if served.chosen:
         print(f"note: predicting with {served.chosen}", file=sys.stderr)
     pred = served.predictor

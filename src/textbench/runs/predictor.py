@@ -26,7 +26,8 @@ class Served:
     chosen: str | None  # how the run was chosen, when the folder was an arm or a study
 
 
-def open_predictor(folder: str | Path, *, batch_size: int = 64, quantize: str | None = None) -> Served:
+def open_predictor(folder: str | Path, *, batch_size: int = 64, quantize: str | None = None,
+                   backend: str = "torch") -> Served:
     folder = Path(folder)
     chosen = None
     if not (folder / "config.yaml").is_file() and folder.is_dir():
@@ -41,6 +42,10 @@ def open_predictor(folder: str | Path, *, batch_size: int = 64, quantize: str | 
 
             raise ConfigError(f"--quantize {quantize}: for transformer runs; {run_dir} is a baseline")
         return Served(load_baseline(run_dir / MODEL_DIR), run_dir, chosen)
+    if backend == "onnxruntime":
+        from textbench.inference.onnx_predictor import OnnxPredictor
+
+        return Served(OnnxPredictor.from_run(run_dir, batch_size=batch_size, int8=quantize == "int8"), run_dir, chosen)
     from textbench.inference import Predictor
 
     return Served(Predictor.from_run(run_dir, batch_size=batch_size, quantize=quantize), run_dir, chosen)

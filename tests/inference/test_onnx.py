@@ -1,0 +1,73 @@
+"""`textbench export RUN` (ONNX, checked against PyTorch) and `predict --backend onnxruntime`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from textbench.cli import main
+from textbench.config import load_run_config
+from textbench.runs.finetune import train_run
+
+pytest.importorskip("onnxruntime", reason="the onnx extra (in the dev install)")
+
+TEXTS = ["great love happy item1", "awful hate sad", "table monday paper street", "good", "bad window"]
+
+
+def _run(root, tiny_csv, tiny_bert_dir, name, *extra):
+    cfg = load_run_config(None, [f"data.source={tiny_csv}", "data.text_column=review", "data.label_column=sentiment",
+                                 f"model.name_or_path={tiny_bert_dir}", "tokenizer.max_length=32", "train.epochs=1",
+                                 "train.batch_size=8", "train.learning_rate=1e-3", "train.threads=1",
+                                 "eval.reference_before_training=false", f"output.dir={root}", f"output.name={name}",
+                                 *extra])
+    return train_run(cfg, quiet=True).run_dir
+
+
+@pytest.mark.parametrize("method", [[], ["method.name=lora", "method.r=4"]], ids=["full", "lora-merged"])
+def test_export_matches_pytorch_and_predict_serves_it(tmp_path, tiny_csv, tiny_bert_dir, capsys, method):
+    run = _run(tmp_path / "runs", tiny_csv, tiny_bert_dir, "r", *method)
+    assert main(["export", str(run), "--int8"]) == 0
+    said = capsys.readouterr().out
+    assert "probabilities within" in said and "tolerance 0.0001" in said and "same label on" in said
+    info = json.loads((run / "onnx" / "export.json").read_text())
+    assert info["max_abs_diff"] <= 1e-4 and info["checked_texts"] > 0
+    inp = tmp_path / "texts.txt"
+    inp.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    outs = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / f"{backend}.jsonl"
+        assert main(["predict", str(run), "--input", str(inp), "--output", str(out), "--backend", backend]) == 0
+        outs[backend] = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["label"] for r in outs["torch"]] == [r["label"] for r in outs["onnxruntime"]]
+    diff = max(abs(a["probabilities"][k] - b["probabilities"][k])
+               for a, b in zip(outs["torch"], outs["onnxruntime"]) for k in a["probabilities"])
+    assert diff <= 1e-4
+
+
+def test_export_refuses_what_it_cannot_serve(tmp_path, tiny_csv, tiny_bert_dir, capsys):
+    run = _run(tmp_path / "runs", tiny_csv, tiny_bert_dir, "r")
+    inp = tmp_path / "t.txt"
+    inp.write_text("good\n", encoding="utf-8")
+    assert main(["predict", str(run), "--input", str(inp), "--backend", "onnxruntime"]) == 2
+    assert f"export it first: textbench export {run}" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "config.yaml").write_text("{}\n")
+    assert main(["export", str(tmp_path / "empty")]) == 2
+    assert "has no saved model" in capsys.readouterr().err
+    prefix = _run(tmp_path / "runs", tiny_csv, tiny_bert_dir, "p", "method.name=prefix", "method.num_virtual_tokens=4")
+    assert main(["export", str(prefix)]) == 2
+    assert "prefix tuning" in capsys.readouterr().err and not (prefix / "onnx").exists()
+
+
+def test_onnx_probabilities_are_softmaxed_logits(tmp_path, tiny_csv, tiny_bert_dir):
+    from textbench.inference import Predictor
+    from textbench.inference.onnx_export import export_onnx
+    from textbench.inference.onnx_predictor import OnnxPredictor
+
+    run = _run(tmp_path / "runs", tiny_csv, tiny_bert_dir, "r")
+    export_onnx(run, texts=TEXTS)
+    p = OnnxPredictor.from_run(run).predict_proba(TEXTS)
+    assert np.allclose(p.sum(1), 1, atol=1e-5)
+    assert np.abs(p - Predictor.from_run(run).predict_proba(TEXTS)).max() <= 1e-4
