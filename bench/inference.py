@@ -14,6 +14,8 @@ the run folder with the loader `textbench predict` uses) and the test texts:
   ``batch_size=32`` (batched, padded to the longest text of each batch, in input order);
 - optional: the textbench path on a dynamic-int8 copy (``torch.ao.quantization.quantize_dynamic`` on
   every ``nn.Linear``), with its accuracy change.
+- ONNX Runtime: the model exported by ``textbench export`` (fp32 and ONNX Runtime's dynamic int8),
+  the path of ``textbench predict --backend onnxruntime``.
 
 Each is timed after a warm-up call on 64 texts; full mode keeps the best of 3 passes over the whole
 test set (quick: 1 pass over 400 texts). Also reported: ``textbench predict`` end to end as a

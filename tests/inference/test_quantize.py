@@ -80,3 +80,18 @@ def test_an_empty_line_is_kept_in_place_and_marked_not_predicted(tiny_run, tmp_p
     assert [r["text"] for r in recs] == ["good", "", "bad window"]  # line 2 of the output is line 2 of the input
     assert recs[1]["label"] is None and recs[1]["skipped"] == "empty text" and recs[0]["label"] is not None
     assert "1 empty row(s)" in capsys.readouterr().err
+
+
+def test_predict_writes_csv_with_the_label_its_probability_and_every_class(tiny_run, tmp_path):
+    import csv
+
+    inp = tmp_path / "texts.txt"
+    inp.write_text("good\nbad window\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["predict", str(tiny_run), "--input", str(inp), "--output", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["text"] for r in rows] == ["good", "bad window"]
+    for r in rows:
+        probs = {k[2:]: float(v) for k, v in r.items() if k.startswith("p_")}
+        assert set(probs) == {"neg", "neu", "pos"} and r["label"] == max(probs, key=probs.get)
+        assert float(r["probability"]) == probs[r["label"]]

@@ -59,7 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     " complete run by validation score")
     pr.add_argument("--input", required=True, help="text file (one text per line), CSV/JSONL with a text"
                     " column, or - for stdin")
-    pr.add_argument("--output", default="-", help="JSONL output file (default: stdout)")
+    pr.add_argument("--output", default="-", help="output file (default: stdout); JSONL, or CSV for a .csv name")
+    pr.add_argument("--output-format", choices=["jsonl", "csv"], help="default: by the --output name (.csv: CSV),"
+                    " else JSONL (text, label, its probability, every class's probability)")
     pr.add_argument("--text-column", default="text", help="text column for CSV/JSONL input")
     pr.add_argument("--batch-size", type=_positive_int, default=64)
     pr.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
@@ -96,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     extra_commands.register(sub)
     export_command.register(sub)
+    export_command.register_push(sub)
     tune_command.register(sub)
     env_command.register(sub)
 
@@ -251,20 +254,39 @@ def cmd_predict(args: argparse.Namespace) -> int:
     pred = served.predictor
     kept = [i for i, t in enumerate(texts) if t.strip()]  # an empty row keeps its line, marked, unpredicted
     probs = dict(zip(kept, pred.predict_proba([texts[i] for i in kept])))
-    lines = []
+    records = []
     for i, text in enumerate(texts):
         if i not in probs:
-            rec = {"text": text, "label": None, "probabilities": None, "skipped": "empty text"}
+            records.append({"text": text, "label": None, "probability": None, "probabilities": None,
+                            "skipped": "empty text"})
         else:
             p = probs[i]
-            rec = {"text": text, "label": pred.label_names[int(p.argmax())],
-                   "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)}}
-        lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
+            records.append({"text": text, "label": pred.label_names[int(p.argmax())],
+                            "probability": round(float(p.max()), 6),
+                            "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)}})
     if len(kept) < len(texts):
         print(f"note: {len(texts) - len(kept)} empty row(s) kept in place, marked \"skipped\", not predicted",
               file=sys.stderr)
+    csv_out = args.output_format == "csv" or (args.output_format is None and args.output.lower().endswith(".csv"))
+    text = _as_csv(records, pred.label_names) if csv_out else "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if args.output == "-":
-        sys.stdout.write("".join(lines))
+        sys.stdout.write(text)
     else:  # written whole, through a temporary file: never half a file
-        write_text_atomic(args.output, "".join(lines))
+        write_text_atomic(args.output, text)
     return 0
+
+
+def _as_csv(records: list[dict[str, Any]], label_names: list[str]) -> str:
+    """text, label, probability (of the label), then p_<class> for every class."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["text", "label", "probability", *(f"p_{n}" for n in label_names)])
+    for r in records:
+        probs = r["probabilities"] or {}
+        writer.writerow([r["text"], r["label"] or "", "" if r["probability"] is None else r["probability"],
+                         *("" if n not in probs else probs[n] for n in label_names)])
+    return out.getvalue()

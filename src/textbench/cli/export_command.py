@@ -38,3 +38,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         line += f"; model.int8.onnx gives the same label on {100 * done.int8_agreement:.1f}% of them"
     print(line)
     return 0
+
+
+def register_push(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("push", help="upload a run's model and model card to the Hugging Face Hub",
+                       description="Upload <run>/model (with its model card) and <run>/onnx if exported to a Hub"
+                       " repository (created if missing; private unless --public). Example: textbench push"
+                       " studies/quickstart/runs/minilm-lora/seed-42 me/tweets-lora")
+    p.add_argument("run_dir", help="a run folder with a saved model")
+    p.add_argument("repo_id", help="the Hub repository, e.g. user/name")
+    p.add_argument("--public", action="store_true", help="create the repository public (default: private)")
+    p.set_defaults(handler=cmd_push)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from textbench.runs.push import push_run
+
+    url = push_run(Path(args.run_dir), args.repo_id, private=not args.public)
+    print(f"pushed {args.run_dir} to {url}")
+    return 0
