@@ -269,8 +269,9 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
     if cached:
         blocks += [Para("**Frozen-feature caches** (in the train time):"), Bullets(cached)]
     if searches:
-        costs = [f"`{arm}`: {fmt_seconds(s.get('seconds'))} s of search ({s.get('counted_trials')} trials) before"
-                 " the runs above" for arm, s in searches.items()]
+        costs = [f"`{arm}`: {fmt_seconds(s.get('seconds'))} s of search ({s.get('counted_trials')}"
+                 f" trial{'' if s.get('counted_trials') == 1 else 's'}) before the runs above"
+                 for arm, s in searches.items()]
         blocks += [Para("**Search cost** (add it to the train time of the tuned arms):"), Bullets(costs)]
     return blocks
 
