@@ -27,7 +27,10 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    t = sub.add_parser("train", help="train one model (from scratch or fine-tuned) into a run folder")
+    t = sub.add_parser("train", help="train one model (from scratch or fine-tuned) into a run folder",
+                       description="Train one model into runs/<name>/. Examples: `textbench train` (MiniLM-L6 fully"
+                       " fine-tuned on the built-in data); `textbench train configs/minilm-lora.yaml --set"
+                       " train.epochs=5`; `textbench train --data my.csv --text-column review --label-column stars`.")
     t.add_argument("config", nargs="?", help="run config YAML (default: built-in defaults)")
     _add_set(t)
     t.add_argument("--name", help="run name (default: the config file's name)")
@@ -41,7 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     d = sub.add_parser("data", help="data tools")
     dsub = d.add_subparsers(dest="data_command", metavar="ACTION")
-    i = dsub.add_parser("inspect", help="statistics, cleaning counts and charts for a dataset")
+    i = dsub.add_parser("inspect", help="statistics, cleaning counts and charts for a dataset",
+                        description="Statistics, cleaning counts and charts. Examples: `textbench data inspect"
+                        " my.csv --text-column review --label-column stars`; `textbench data inspect"
+                        " ../shared/datasets/emotion/ --tokenizer builtin:minilm-l6 --max-length 64`.")
     i.add_argument("source", nargs="?", help="run config YAML, data file/folder, builtin:NAME or hf:ID"
                    " (default: builtin:tweets-sentiment)")
     _add_set(i)
@@ -54,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(handler=cmd_data_inspect)
     d.set_defaults(handler=lambda a: (d.print_help(), 2)[1])
 
-    pr = sub.add_parser("predict", help="predict labels for new texts with a saved run")
+    pr = sub.add_parser("predict", help="predict labels for new texts with a saved run",
+                        description="Predict with a saved run. Examples: `textbench predict runs/minilm-full --input"
+                        " texts.txt` (JSONL to stdout); `textbench predict studies/my/runs/tfidf --input new.csv"
+                        " --text-column review --output predictions.csv` (an arm: its best seed).")
     pr.add_argument("run_dir", help="a run folder (trained or baseline), or an arm or study folder: its best"
                     " complete run by validation score")
     pr.add_argument("--input", required=True, help="text file (one text per line), CSV/JSONL with a text"
@@ -71,7 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="onnxruntime: the model exported by `textbench export RUN` (needs the onnx extra)")
     pr.set_defaults(handler=cmd_predict)
 
-    pt = sub.add_parser("pretrain", help="pretrain a from-scratch model (masked LM; causal LM for decoders)")
+    pt = sub.add_parser("pretrain", help="pretrain a from-scratch model (masked LM; causal LM for decoders)",
+                        description="Pretrain a from-scratch model. Example: `textbench pretrain"
+                        " configs/pretrain/emotion-mlm.yaml`, then fine-tune it with model.from_pretraining_run.")
     pt.add_argument("config", nargs="?", help="pretrain config YAML (default: built-in defaults)")
     _add_set(pt)
     pt.add_argument("--name", help="run name (default: the config file's name)")

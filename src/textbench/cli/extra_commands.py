@@ -40,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    " <study>/stale/ and train them again (default: refuse)")
     s.set_defaults(handler=cmd_study)
 
-    r = sub.add_parser("report", help="rebuild a study's report.md and report.html from its stored runs")
+    r = sub.add_parser("report", help="rebuild a study's report.md and report.html from its stored runs",
+                       description="Rebuild a study's report from its stored runs. Example: `textbench report"
+                       " studies/quickstart`.")
     r.add_argument("study_dir", help="a study folder made by `textbench study` (holds study.yaml)")
     r.set_defaults(handler=cmd_report)
 

@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Search the settings of one run config (learning rate, epochs, warmup,"
                        " weight decay and the method's own; depth and width for a from-scratch model) with"
                        " Optuna on the validation set; the test set is never read. The search goes to"
-                       " <output.dir>/<name>-tuning/ and a rerun continues it. In a study, use `tune:`.")
+                       " <output.dir>/<name>-tuning/ and a rerun continues it. In a study, use `tune:`."
+                       " Example: `textbench tune configs/minilm-lora.yaml --trials 8 --max-minutes 30`.")
     t.add_argument("config", nargs="?", help="run config YAML (default: built-in defaults)")
     _add_set(t)
     t.add_argument("--name", help="search name (default: the config file's name)")
