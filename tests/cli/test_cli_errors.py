@@ -154,7 +154,7 @@ def test_bad_override_syntax(tmp_path, capsys):
 def test_predict_on_a_folder_that_is_not_a_run(tmp_path, capsys):
     write(tmp_path / "t.txt", "hello\n")
     code, err = run_cli(["predict", str(tmp_path), "--input", str(tmp_path / "t.txt")], capsys)
-    assert code == 2 and "not a textbench run folder" in err
+    assert code == 2 and "not a run folder" in err and "no complete run" in err
 
 
 def test_subprocess_exit_code_and_no_traceback(tmp_path):

@@ -180,3 +180,19 @@ def test_report_to_tensorboard_writes_event_files_and_an_unknown_tracker_is_refu
             train_run(make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[mlflow]", "output.name=ml"),
                       quiet=True)
         assert not (tmp_path / "runs" / "ml").exists()  # nothing left of the refused run
+
+
+def test_report_to_mlflow_logs_into_a_local_file_store(tmp_path, tiny_csv, tiny_bert_dir, monkeypatch):
+    """MLflow through the Trainer, offline: a file store, the experiment named by train.project."""
+    pytest.importorskip("mlflow", reason="mlflow is not in the lock (pip install mlflow-skinny to run this)")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    cfg = make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[mlflow]", "train.project=my-study",
+                   "train.epochs=1")
+    train_run(cfg, quiet=True)
+    import mlflow
+
+    experiment = mlflow.get_experiment_by_name("my-study")
+    assert experiment is not None
+    runs = mlflow.search_runs([experiment.experiment_id], output_format="list")
+    assert runs and "eval_macro_f1" in runs[0].data.metrics
