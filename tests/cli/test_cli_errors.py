@@ -320,3 +320,21 @@ def test_tilde_in_output_dir_is_one_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("RUNS", "elsewhere")
     assert load_run_config(None, ["output.dir=~/runs"]).output.dir == str(tmp_path / "runs")
     assert load_run_config(None, ["output.dir=$RUNS/x"]).output.dir == "elsewhere/x"
+
+
+def test_sigterm_takes_the_ctrl_c_path():
+    """SIGTERM calls whatever handles Ctrl-C now: a training run's saving handler, else KeyboardInterrupt."""
+    import signal
+
+    from textbench.cli.main import _terminate_as_interrupt
+
+    seen = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        _terminate_as_interrupt(signal.SIGTERM, None)
+        assert seen == [signal.SIGINT]
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with pytest.raises(KeyboardInterrupt):
+            _terminate_as_interrupt(signal.SIGTERM, None)
+    finally:
+        signal.signal(signal.SIGINT, previous)
