@@ -182,10 +182,11 @@ def test_report_to_tensorboard_writes_event_files_and_an_unknown_tracker_is_refu
         assert not (tmp_path / "runs" / "ml").exists()  # nothing left of the refused run
 
 
-def test_report_to_mlflow_logs_into_a_local_file_store(tmp_path, tiny_csv, tiny_bert_dir, monkeypatch):
-    """MLflow through the Trainer, offline: a file store, the experiment named by train.project."""
+def test_report_to_mlflow_logs_into_a_local_store(tmp_path, tiny_csv, tiny_bert_dir, monkeypatch):
+    """MLflow through the Trainer, offline: a local SQLite store (MLflow 3's file backend), the
+    experiment named by train.project."""
     pytest.importorskip("mlflow", reason="mlflow is not in the lock (pip install mlflow-skinny to run this)")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     cfg = make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[mlflow]", "train.project=my-study",
                    "train.epochs=1")
