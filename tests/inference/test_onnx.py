@@ -25,7 +25,13 @@ def _run(root, tiny_csv, tiny_bert_dir, name, *extra):
     return train_run(cfg, quiet=True).run_dir
 
 
-@pytest.mark.parametrize("method", [[], ["method.name=lora", "method.r=4"]], ids=["full", "lora-merged"])
+SCRATCH = ["model.kind=scratch", "tokenizer.train=wordpiece", "tokenizer.vocab_size=300",
+           "model.architecture={hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,"
+           " pooling: mean}"]
+
+
+@pytest.mark.parametrize("method", [[], ["method.name=lora", "method.r=4"], SCRATCH],
+                         ids=["full", "lora-merged", "textbench-scratch"])
 def test_export_matches_pytorch_and_predict_serves_it(tmp_path, tiny_csv, tiny_bert_dir, capsys, method):
     run = _run(tmp_path / "runs", tiny_csv, tiny_bert_dir, "r", *method)
     assert main(["export", str(run), "--int8"]) == 0

@@ -157,7 +157,9 @@ def split_mask(
             f"attention_mask has shape {tuple(mask.shape)}, expected ({B}, {T})"
             + (f" or ({B}, {P + T}) with a {P}-position prefix" if P else "")
         )
-    if bool(mask.all()):
+    # all ones: drop the mask (a faster path). Not while torch.export / torch.compile traces the model:
+    # the test depends on the data, and a graph (an ONNX export) must serve any mask
+    if not torch.compiler.is_compiling() and bool(mask.all()):
         return None, None
     return tokens, mask
 
