@@ -73,6 +73,12 @@ def uninterrupted(tmp_path_factory, tiny_bert_dir) -> Path:
     return tmp / "studies" / "tiny" / "runs"
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C handled as in a terminal's foreground job, even when the tests run as a background job of a
+    script (which ignores SIGINT, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -97,7 +103,8 @@ def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_
     first, second = sdir / "runs" / "first" / "seed-1", sdir / "runs" / "second" / "seed-1"
 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env(),
-                            start_new_session=True)  # its own process group, like a terminal's job
+                            start_new_session=True,  # its own process group, like a terminal's job
+                            preexec_fn=_as_in_a_terminal)
     deadline = time.monotonic() + 180
     try:
         while True:
