@@ -31,7 +31,9 @@ def _leakage_warnings(leakage: dict[str, int], splits: dict[str, RawSplit]) -> l
     for name in ("validation", "test"):
         n, total = leakage.get(f"{name}-train", 0), len(splits[name])
         if n and total:
-            note = (f"{n:,} of {total:,} {name} texts ({100 * n / total:.0f}%) also appear in train; {name} scores"
+            share = 100 * n / total
+            shown = f"{share:.0f}%" if share >= 1 else f"{share:.1f}%"
+            note = (f"{n:,} of {total:,} {name} texts ({shown}) also appear in train; {name} scores"
                     " then partly measure memory (data.remove_leakage: true removes them)")
             log.warning("warning: %s", note)
             notes.append(note)
