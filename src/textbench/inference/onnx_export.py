@@ -93,7 +93,15 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
         if int8:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8)
+            import logging
+
+            root = logging.getLogger()
+            level = root.level
+            root.setLevel(logging.ERROR)  # "consider pre-processing" (an image-model hint)
+            try:
+                quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8)
+            finally:
+                root.setLevel(level)
             q = OnnxPredictor(tmp / INT8_FILE, tokenizer, reference.label_names, reference.max_length)
             agreement = float((q.predict_proba(texts).argmax(1) == want.argmax(1)).mean())
         info = {"tolerance": TOLERANCE, "max_abs_diff": diff, "checked_texts": len(texts),
@@ -113,8 +121,10 @@ OPSET = 18
 
 
 def _export(net: nn.Module, tokenizer: Any, path: Path) -> None:
+    import logging
     import warnings
 
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed. Skipping ..."
     enc = tokenizer(["an example text for the export", "and a second, longer one to vary the length"],
                     padding=True, return_tensors="pt")
     import inspect
