@@ -185,7 +185,7 @@ def test_report_to_tensorboard_writes_event_files_and_an_unknown_tracker_is_refu
 def test_report_to_mlflow_logs_into_a_local_store(tmp_path, tiny_csv, tiny_bert_dir, monkeypatch):
     """MLflow through the Trainer, offline: a local SQLite store (MLflow 3's file backend), the
     experiment named by train.project."""
-    pytest.importorskip("mlflow", reason="mlflow is not in the lock (pip install mlflow-skinny to run this)")
+    pytest.importorskip("mlflow", reason="mlflow-skinny comes with the dev and tracking extras")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     cfg = make_cfg(tmp_path, tiny_csv, tiny_bert_dir, "train.report_to=[mlflow]", "train.project=my-study",
