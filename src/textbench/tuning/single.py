@@ -2,8 +2,8 @@
 
 The search goes to ``<output.dir>/<name>-tuning/``: the Optuna storage (SQLite there by
 default), one folder per trial, ``search.json`` and ``best.yaml``. The folder keeps the
-config it searches (``config.yaml``); a rerun continues the search, and a rerun with a
-different config is refused instead of mixing two searches in one storage.
+config and space it searches (``searched.yaml``); a rerun continues the search, and a rerun
+with a different config or space is refused instead of mixing two searches in one storage.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from textbench.tuning.search import ArmSearch, run_search
 from textbench.tuning.space import arm_space
 from textbench.utils.io import write_yaml_atomic
 
-CONFIG_FILE = "config.yaml"
+CONFIG_FILE = "searched.yaml"  # the config and space searched here (not a run config)
 
 
 @dataclass
@@ -41,23 +41,22 @@ def tune_config(cfg: RunConfig, tune: TuneConfig, name: str, space: dict[str, An
 
     tune.validate("tune")
     folder = tuning_folder(cfg, name)
-    _claim(folder, cfg)
-    search = ArmSearch(name, cfg, arm_space(cfg, space, "tune.space"), folder,
-                       max_parameters=parameter_budget(cfg, tune.max_parameters))
+    params = arm_space(cfg, space, "tune.space")  # a bad space fails before anything is written
+    _claim(folder, {**to_dict(cfg), "tune_space": {k: p.describe() for k, p in params.items()}})
+    search = ArmSearch(name, cfg, params, folder, max_parameters=parameter_budget(cfg, tune.max_parameters))
     storage = tune.storage or f"sqlite:///{(folder / 'optuna.db').resolve()}"
     prepared = prepare_data(cfg.data)  # once for all trials; each trial run drops the test split
     return SingleSearch(folder, run_search(search, tune, storage, prepared=prepared))
 
 
-def _claim(folder: Path, cfg: RunConfig) -> None:
-    """The folder's stored config must be ``cfg`` (a rerun continues); a new folder stores it."""
+def _claim(folder: Path, mine: dict[str, Any]) -> None:
+    """The folder's stored config and space must be ``mine`` (a rerun continues); a new folder stores them."""
     stored = folder / CONFIG_FILE
-    mine = to_dict(cfg)
     if stored.is_file():
         theirs = load_yaml(stored)
         if theirs != mine:
             keys = differing_keys(theirs, mine)
-            raise ConfigError(f"{folder}: holds a search of another config (differs in {', '.join(keys[:5])});"
+            raise ConfigError(f"{folder}: holds a search of another config or space (differs in {', '.join(keys[:5])});"
                               " give another --name, or delete the folder to start over")
         return
     folder.mkdir(parents=True, exist_ok=True)
