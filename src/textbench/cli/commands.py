@@ -26,15 +26,21 @@ def _add_set(p: argparse.ArgumentParser) -> None:
                    help="override a config value, e.g. --set train.learning_rate=3e-4 (repeatable)")
 
 
+def add_run_config(p: argparse.ArgumentParser, kind: str = "run", named: str = "run",
+                   folder: str = "run folders") -> None:
+    """CONFIG, --set, --name and --output-dir: how train, pretrain and tune take a run config."""
+    p.add_argument("config", nargs="?", help=f"{kind} config YAML (default: built-in defaults)")
+    _add_set(p)
+    p.add_argument("--name", help=f"{named} name (default: the config file's name)")
+    p.add_argument("--output-dir", help=f"folder that holds {folder} (default: the config's output.dir, runs)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("train", help="train one model (from scratch or fine-tuned) into a run folder",
                        description="Train one model into runs/<name>/. Examples: `textbench train` (MiniLM-L6 fully"
                        " fine-tuned on the built-in data); `textbench train configs/minilm-lora.yaml --set"
                        " train.epochs=5`; `textbench train --data my.csv --text-column review --label-column stars`.")
-    t.add_argument("config", nargs="?", help="run config YAML (default: built-in defaults)")
-    _add_set(t)
-    t.add_argument("--name", help="run name (default: the config file's name)")
-    t.add_argument("--output-dir", help="folder that holds run folders (default: runs)")
+    add_run_config(t)
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--data", metavar="PATH", help="your data in place of the config's (file, folder, builtin:NAME"
                    " or hf:ID); with --text-column / --label-column")
@@ -83,10 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pt = sub.add_parser("pretrain", help="pretrain a from-scratch model (masked LM; causal LM for decoders)",
                         description="Pretrain a from-scratch model. Example: `textbench pretrain"
                         " configs/pretrain/emotion-mlm.yaml`, then fine-tune it with model.from_pretraining_run.")
-    pt.add_argument("config", nargs="?", help="pretrain config YAML (default: built-in defaults)")
-    _add_set(pt)
-    pt.add_argument("--name", help="run name (default: the config file's name)")
-    pt.add_argument("--output-dir", help="folder that holds run folders (default: runs)")
+    add_run_config(pt, "pretrain")
     pt.add_argument("--resume", action="store_true", help="continue an interrupted pretraining run")
     pt.set_defaults(handler=cmd_pretrain)
 

@@ -6,7 +6,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from textbench.cli.commands import _add_set, _positive_int
+    from textbench.cli.commands import _positive_int, add_run_config
 
     t = sub.add_parser("tune", help="search a run config's settings on the validation set, then print the best",
                        description="Search the settings of one run config (learning rate, epochs, warmup,"
@@ -14,10 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        " Optuna on the validation set; the test set is never read. The search goes to"
                        " <output.dir>/<name>-tuning/ and a rerun continues it. In a study, use `tune:`."
                        " Example: `textbench tune configs/minilm-lora.yaml --trials 8 --max-minutes 30`.")
-    t.add_argument("config", nargs="?", help="run config YAML (default: built-in defaults)")
-    _add_set(t)
-    t.add_argument("--name", help="search name (default: the config file's name)")
-    t.add_argument("--output-dir", help="folder for the search folder (default: the config's output.dir, runs)")
+    add_run_config(t, named="search", folder="the search folder")
     t.add_argument("--trials", type=_positive_int, default=8, help="trials to complete (pruned ones count; default 8)")
     t.add_argument("--max-minutes", type=float, help="and/or a wall-clock budget; the first reached ends the search")
     t.add_argument("--space", metavar="YAML", help="search space file: dotted key -> {low, high, log, int} or a"

@@ -42,12 +42,10 @@ def _leakage_warnings(leakage: dict[str, int], splits: dict[str, RawSplit]) -> l
 
 def _classes_without_examples(splits: dict[str, RawSplit]) -> list[str]:
     """Notes for training classes with no row in validation or test (too rare for the split)."""
-    from collections import Counter
-
-    counts = Counter(splits["train"].labels)
+    trained = set(splits["train"].labels)
     notes = []
     for name in ("validation", "test"):
-        absent = sorted((str(c) for c in counts if c not in set(splits[name].labels)))
+        absent = sorted(str(c) for c in trained - set(splits[name].labels))
         if absent:
             notes.append(f"{len(absent)} class(es) have no examples in {name} ({', '.join(map(repr, absent[:10]))};"
                          f" too rare for the split): their {name} scores are undefined and macro averages"

@@ -19,3 +19,6 @@ METRIC_NAMES: tuple[str, ...] = (
     "entropy",
     "loss",
 )
+
+# Metrics whose best value is the smallest (best epoch, best trial, best run).
+LOWER_IS_BETTER: tuple[str, ...] = ("loss", "entropy")

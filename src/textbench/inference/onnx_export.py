@@ -65,17 +65,20 @@ def plain_model(model: Any) -> nn.Module:
 
 def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = None) -> Exported:
     """Export ``run_dir``'s model to ``<run>/onnx/`` and check it (see the module docstring)."""
-    from textbench.inference.loading import load_run_model
+    import yaml
+
     from textbench.inference.predictor import Predictor
 
     run_dir = Path(run_dir)
     if (run_dir / "model" / "baseline.json").is_file():
         raise RunError(f"{run_dir}: a baseline's model is arrays and JSON, already portable; export is for"
                        " transformer runs")
-    model, tokenizer, cfg = load_run_model(run_dir, device="cpu")
-    texts = texts if texts is not None else validation_texts(cfg)
-    reference = Predictor.from_run(run_dir, batch_size=32, device="cpu")
-    net = _Logits(plain_model(model)).eval()
+    reference = Predictor.from_run(run_dir, batch_size=32, device="cpu")  # checks the run and loads its model once
+    tokenizer = reference.tokenizer
+    if texts is None:
+        texts = validation_texts(yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {})
+    want = reference.predict_proba(texts)  # before a LoRA adapter is merged into the same model
+    net = _Logits(plain_model(reference.model)).eval()
     tmp = run_dir / f".{ONNX_DIR}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -84,7 +87,6 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
         from textbench.inference.onnx_predictor import OnnxPredictor
 
         got = OnnxPredictor(tmp / MODEL_FILE, tokenizer, reference.label_names, reference.max_length)
-        want = reference.predict_proba(texts)
         diff = float(np.abs(got.predict_proba(texts) - want).max())
         if diff > TOLERANCE:
             raise ModelError(f"export: the ONNX model's probabilities differ from PyTorch's by up to {diff:.2g} on"

@@ -42,17 +42,13 @@ class OnnxPredictor:
         return cls(path, tokenizer, list(info["label_names"]), int(info["max_length"]), batch_size)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        enc = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
-        order = np.argsort([len(x) for x in enc["input_ids"]], kind="stable")
-        out = np.zeros((len(texts), len(self.label_names)), dtype=np.float32)
-        for s in range(0, len(texts), self.batch_size):
-            idx = order[s: s + self.batch_size]
-            batch = self.tokenizer.pad([{k: enc[k][i] for k in enc.keys()} for i in idx], return_tensors="np")
-            feed = {k: np.asarray(batch[k], dtype=np.int64) for k in self.inputs}
-            logits = self.session.run(None, feed)[0].astype(np.float64)  # (B, C)
-            z = logits - logits.max(axis=-1, keepdims=True)
-            out[idx] = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
-        from textbench.inference.predictor import check_finite
+        """(N, C) probabilities in the order of ``texts``, batched as the PyTorch Predictor batches."""
+        from textbench.evaluation.metrics import softmax
+        from textbench.inference.predictor import check_finite, sorted_batches
 
+        out = np.zeros((len(texts), len(self.label_names)), dtype=np.float32)
+        for idx, batch in sorted_batches(self.tokenizer, texts, self.max_length, self.batch_size, "np"):
+            feed = {k: np.asarray(batch[k], dtype=np.int64) for k in self.inputs}
+            out[idx] = softmax(self.session.run(None, feed)[0].astype(np.float64))  # logits (B, C)
         check_finite(out)
         return out

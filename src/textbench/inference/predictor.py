@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
+
+
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def sorted_batches(tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int,
+                   tensors: str) -> Iterator[tuple[np.ndarray, Any]]:
+    """(row indices, padded batch) over ``texts`` tokenised once and sorted by length: little padding."""
+    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+    order = np.argsort([len(x) for x in enc["input_ids"]], kind="stable")
+    for s in range(0, len(order), batch_size):
+        idx = order[s : s + batch_size]
+        yield idx, tokenizer.pad([{k: enc[k][i] for k in enc.keys()} for i in idx], return_tensors=tensors)
 
 
 class Predictor:
@@ -62,20 +75,14 @@ class Predictor:
         """Probabilities plus wall time, throughput and per-text latency (tokenisation included)."""
         n = len(texts)
         start = time.perf_counter()
-        enc = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)
-        ids = enc["input_ids"]
-        order = np.argsort([len(x) for x in ids], kind="stable")
         out = np.zeros((n, len(self.label_names)), dtype=np.float32)
         was_training = self.model.training
         self.model.eval()
         dev = self.device
         autocast = torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=self.bf16)
         with torch.inference_mode(), autocast:
-            for s in range(0, n, self.batch_size):
-                idx = order[s : s + self.batch_size]
-                feats = [{k: enc[k][i] for k in enc.keys()} for i in idx]
-                batch = self.tokenizer.pad(feats, return_tensors="pt")
-                batch = {k: v.to(dev) for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+            for idx, batch in sorted_batches(self.tokenizer, texts, self.max_length, self.batch_size, "pt"):
+                batch = {k: v.to(dev) for k, v in batch.items() if k in MODEL_INPUTS}
                 logits = self.model(**batch).logits  # (B, C)
                 out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         if was_training:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-LOWER_IS_BETTER = ("loss", "entropy")
+from textbench.evaluation.names import LOWER_IS_BETTER
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,19 @@ def build_pretrained(cfg: RunConfig, prepared: PreparedData) -> BuiltModel:
     return BuiltModel(model, tokenizer, path, True, notes, loading)
 
 
+def scratch_architecture(cfg: RunConfig) -> dict[str, Any]:
+    """A from-scratch model's ``TextbenchConfig`` settings: the config's, positions sized to the tokenizer."""
+    arch = dict(cfg.model.architecture)
+    arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
+    return arch
+
+
 def _scratch_config(cfg: RunConfig, tokenizer: Any, prepared: PreparedData) -> Any:
     from textbench.models import TextbenchConfig
     from textbench.models.configuration import check_architecture_keys
 
     check_architecture_keys(cfg.model.architecture)
-    arch = dict(cfg.model.architecture)
-    arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
+    arch = scratch_architecture(cfg)
     hf_config = TextbenchConfig(
         vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **arch, **_label_kwargs(prepared)
     )

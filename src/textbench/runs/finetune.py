@@ -18,6 +18,7 @@ from transformers.trainer_callback import PrinterCallback
 from textbench.config.loader import to_dict
 from textbench.config.schema import RunConfig
 from textbench.data import PreparedData, prepare_data
+from textbench.evaluation.names import LOWER_IS_BETTER
 from textbench.evaluation.metrics import full_report, log_loss, make_compute_metrics
 from textbench.evaluation.plots import plot_learning_curves
 from textbench.inference.predictor import Predictor
@@ -181,7 +182,7 @@ class _Finetune:
         epochs = float(trainer.state.epoch or 0.0)
         history = trainer.state.log_history
         best = best_eval(history, cfg.train.metric_for_best_model,
-                         greater=cfg.train.metric_for_best_model not in ("loss", "entropy"))
+                         greater=cfg.train.metric_for_best_model not in LOWER_IS_BETTER)
         cost = Cost(parameters=params, train_seconds=round(runtime, 2), epochs_completed=round(epochs, 3),
                     seconds_per_epoch=round(runtime / epochs, 2) if epochs > 0 else None,
                     train_samples_per_second=train_out.metrics.get("train_samples_per_second"),

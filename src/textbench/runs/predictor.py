@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from textbench.errors import RunError
+from textbench.evaluation.names import LOWER_IS_BETTER
+from textbench.runs.artifacts import best_eval
+from textbench.runs.folder import run_status
 from textbench.runs.records import MANIFEST, STATUS_COMPLETE
 
 MODEL_DIR = "model"
@@ -58,11 +61,7 @@ def _complete_runs(folder: Path) -> list[Path]:
         run = manifest.parent
         if any(p in ("tuning", "stale", "pretrain") for p in run.relative_to(folder).parts):
             continue  # search trials, set-aside runs and pretraining runs are not served
-        try:
-            status = json.loads(manifest.read_text(encoding="utf-8")).get("status")
-        except (OSError, ValueError):
-            continue
-        if status == STATUS_COMPLETE and (run / MODEL_DIR).is_dir():
+        if run_status(run) == STATUS_COMPLETE and (run / MODEL_DIR).is_dir():
             found.append(run)
     return found
 
@@ -77,11 +76,8 @@ def validation_score(run: Path) -> tuple[str, float] | None:
     except (OSError, ValueError):
         return None
     metric = ((cfg.get("train") or {}).get("metric_for_best_model")) or "macro_f1"
-    values = [r[f"eval_{metric}"] for r in history if isinstance(r.get(f"eval_{metric}"), (int, float))]
-    if not values:
-        return None
-    lower = metric in ("loss", "entropy")
-    return metric, (min(values) if lower else max(values))
+    best = best_eval(history, metric, greater=metric not in LOWER_IS_BETTER)
+    return (metric, float(best[f"eval_{metric}"])) if best else None
 
 
 def best_run(folder: Path) -> tuple[Path, str]:
@@ -92,7 +88,6 @@ def best_run(folder: Path) -> tuple[Path, str]:
         raise RunError(f"{folder}: not a run folder, and no complete run with a saved model and {what} under it;"
                        " give a run folder (e.g. runs/<arm>/seed-<seed>)")
     metric = scored[0][1][0]
-    lower = metric in ("loss", "entropy")
-    run, (_, value) = sorted(scored, key=lambda rs: rs[1][1], reverse=not lower)[0]
+    run, (_, value) = sorted(scored, key=lambda rs: rs[1][1], reverse=metric not in LOWER_IS_BETTER)[0]
     return run, (f"the best of {len(scored)} complete run(s) under {folder} by validation {metric}:"
                  f" {run.relative_to(folder)} ({value:.4f})")

@@ -11,6 +11,7 @@ from transformers import Trainer, TrainingArguments
 
 from textbench.config.schema import TrainConfig
 from textbench.errors import ConfigError
+from textbench.evaluation.names import LOWER_IS_BETTER
 from textbench.models.params import HEAD_KEYS
 from textbench.runtime.environment import use_bf16
 
@@ -67,7 +68,7 @@ def training_arguments(
         save_total_limit=2,
         load_best_model_at_end=has_eval and tc.select_best_epoch,
         metric_for_best_model=tc.metric_for_best_model if has_eval else None,
-        greater_is_better=tc.metric_for_best_model not in ("loss", "entropy"),
+        greater_is_better=tc.metric_for_best_model not in LOWER_IS_BETTER,
         logging_strategy="steps",
         logging_steps=tc.logging_steps,
         logging_first_step=True,

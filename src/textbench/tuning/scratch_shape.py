@@ -10,6 +10,7 @@ it trains: pruned at no cost, and not counted against the trial budget.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from textbench.tuning.space import Param
@@ -22,10 +23,10 @@ FFN = "model.architecture.intermediate_size"
 def architecture(cfg: Any) -> Any:
     """The arm's ``TextbenchConfig`` (defaults filled in) for its vocabulary size."""
     from textbench.models import TextbenchConfig
+    from textbench.runs.build import scratch_architecture
 
-    arch = dict(cfg.model.architecture)
-    arch.setdefault("max_position_embeddings", max(cfg.tokenizer.max_length, 128))
-    return TextbenchConfig(vocab_size=_vocab_size(cfg), num_labels=2, **arch)
+    vocab = _tokenizer_size(cfg.tokenizer.name_or_path) if cfg.tokenizer.name_or_path else cfg.tokenizer.vocab_size
+    return TextbenchConfig(vocab_size=vocab, num_labels=2, **scratch_architecture(cfg))
 
 
 def shape_space(cfg: Any) -> dict[str, Param]:
@@ -65,9 +66,10 @@ def parameter_budget(cfg: Any, max_parameters: int | None) -> int | None:
     return max_parameters or scratch_parameters(cfg)
 
 
-def _vocab_size(cfg: Any) -> int:
-    if cfg.tokenizer.name_or_path:
-        from textbench.tokenization import load_tokenizer
+@functools.lru_cache(maxsize=8)
+def _tokenizer_size(name_or_path: str) -> int:
+    """Tokens of a given tokenizer, loaded once per search (every trial counts its shape with it)."""
+    from textbench.runs.build import load_run_tokenizer
+    from textbench.tokenization import TokenizerConfig
 
-        return len(load_tokenizer(cfg.tokenizer, cfg.tokenizer.name_or_path))
-    return cfg.tokenizer.vocab_size
+    return len(load_run_tokenizer(TokenizerConfig(name_or_path=name_or_path), None))

@@ -23,6 +23,7 @@ from textbench.config.loader import from_dict, to_dict
 from textbench.config.mappings import deep_merge
 from textbench.config.schema import RunConfig
 from textbench.errors import ConfigError, DataError, ModelError, RunDiverged
+from textbench.evaluation.names import LOWER_IS_BETTER
 from textbench.tuning.config import TuneConfig
 from textbench.tuning.scratch_shape import scale_feed_forward, scratch_parameters
 from textbench.tuning.space import Param, nest_values
@@ -51,7 +52,7 @@ class ArmSearch:
 
     @property
     def direction(self) -> str:
-        return "minimize" if self.metric in ("loss", "entropy") else "maximize"
+        return "minimize" if self.metric in LOWER_IS_BETTER else "maximize"
 
     def trial_config(self, values: dict[str, Any], number: int) -> RunConfig:
         """The arm's config with the trial's ``values``, checked like any run config."""
