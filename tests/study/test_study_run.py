@@ -127,6 +127,20 @@ def test_scratch_arms_share_one_tokenizer_and_pretrain_first(tmp_path, tiny_bert
     assert "1 distinct tokenizer" in md and "other settings" not in md
 
 
+def test_tracked_runs_are_not_stale_for_the_project_the_study_gives_them(tmp_path, tiny_bert_dir):
+    """train.project is set per run (the study's name), like the seed: it does not make a run stale."""
+    from textbench.study.stale import stale_runs
+
+    arms = [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir), "train.report_to": ["tensorboard"]}}]
+    path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], arms=arms, baselines=[])
+    study = load_study(path, output_dir=tmp_path / "studies")
+    run_study(study, executor="inline", progress=False)
+    stored = yaml.safe_load((study.dir / "runs" / "bert" / "seed-1" / "config.yaml").read_text())
+    assert stored["train"]["project"] == study.name
+    assert stale_runs(study.dir) == []
+    assert "stale" not in dict((r.key, w) for r, w in plan_status(study))["bert/seed-1"]
+
+
 def test_an_edited_arm_is_refused_until_rerun_stale(tmp_path, tiny_bert_dir):
     from textbench.errors import RunError
 

@@ -11,11 +11,12 @@ from textbench.study.shared_tokenizers import shared_tokenizer_dir, with_shared_
 
 
 def _comparable(cfg: dict[str, Any], pretrained: bool = False) -> dict[str, Any]:
-    """A run config without what the study sets per run (output, seed, the pretraining link)."""
+    """A run config without what the study sets per run (output, seed, the trackers' project, the
+    pretraining link)."""
     skip = ("output", "seed", "tokenizer") if pretrained else ("output", "seed")
     out = {k: v for k, v in cfg.items() if k not in skip}
     if isinstance(out.get("train"), dict):
-        out["train"] = {k: v for k, v in out["train"].items() if k != "seed"}
+        out["train"] = {k: v for k, v in out["train"].items() if k not in ("seed", "project")}
     if isinstance(out.get("model"), dict):
         out["model"] = {k: v for k, v in out["model"].items() if k != "from_pretraining_run"}
     return out
