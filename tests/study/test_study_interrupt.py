@@ -90,10 +90,7 @@ def alive(pid: int) -> bool:
         return True
 
 
-@pytest.mark.parametrize("sig, when", [(signal.SIGINT, "running"),
-                                       # SIGTERM takes Ctrl-C's path (cli/main.py; a run's SIGTERM is in
-                                       # tests/runs/test_faults.py); the whole study again is a slow check
-                                       pytest.param(signal.SIGTERM, "running", marks=pytest.mark.slow),
+@pytest.mark.parametrize("sig, when", [(signal.SIGINT, "running"), (signal.SIGTERM, "running"),
                                        (signal.SIGKILL, "checkpoint")],
                          ids=["sigint-while-training", "sigterm-while-training", "sigkill-after-a-checkpoint"])
 def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_bert_dir, uninterrupted, sig, when):
