@@ -79,6 +79,7 @@ def main() -> None:
     from textbench.data.config import DataConfig
     from textbench.methods.registry import method_names, method_spec
     from textbench.study.config import ArmConfig, ReportConfig, StudyConfig
+    from textbench.study.resources import ResourcesConfig
     from textbench.tokenization import TokenizerConfig
     from textbench.tuning.config import TuneConfig
 
@@ -97,6 +98,10 @@ def main() -> None:
         " `data.train_fraction` and `data.max_train_samples` itself.", "",
         "### `report:`", "", *table(ReportConfig, "report."), "",
         "### `tune:` (optional)", "", *table(TuneConfig, "tune."), "",
+        "### `resources:` (optional; study-wide, and per arm over it)", "",
+        "What each run (and each tuned arm's search) asks of a Ray cluster with `textbench study"
+        " --executor ray`; the local executor shares out this machine's cores with `--jobs` instead.", "",
+        *table(ResourcesConfig, "resources."), "",
         "## Run config (a file for `textbench train`, an arm's `config:`, or `shared:`/`set:` keys)", "",
         "### `data:` (in a study: the study's `data:`)", "", *table(DataConfig, "data."), "",
         "### `tokenizer:`", "", *table(TokenizerConfig, "tokenizer."), "",

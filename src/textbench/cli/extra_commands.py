@@ -35,6 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--launch", metavar="LAUNCHER",
                    help="start each training run under a launcher, e.g. 'torchrun --nproc_per_node 2' or"
                    " 'accelerate launch --multi_gpu --num_processes 2'")
+    s.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local: runs are processes on this machine (default); ray: each run and each tuned"
+                   " arm's search is a task on a Ray cluster (pip install -e '.[ray]'; see the README)")
+    s.add_argument("--address", metavar="ADDRESS",
+                   help="with --executor ray: the cluster, e.g. auto (the one `ray start` started here),"
+                   " HOST:6379 or ray://HOST:10001 (default: RAY_ADDRESS, else a new one on this machine)")
+    s.add_argument("--max-retries", type=int, default=3, metavar="N",
+                   help="with --executor ray: times a run is tried again when its worker or node dies; it"
+                   " resumes from its last checkpoint (default 3)")
     s.add_argument("--rerun-stale", action="store_true",
                    help="complete runs made with other settings than their arm's now: set them aside in"
                    " <study>/stale/ and train them again (default: refuse)")
@@ -81,12 +90,15 @@ def cmd_study(args: argparse.Namespace) -> int:
             print(f"note: {note}")
         return 0
     try:
-        result = run_study(study, executor="inline" if args.inline else "subprocess", progress=not args.no_progress,
-                           jobs=args.jobs, launch=args.launch, rerun_stale=args.rerun_stale)
+        result = run_study(study, executor=_executor(args), progress=not args.no_progress, jobs=args.jobs,
+                           launch=args.launch, rerun_stale=args.rerun_stale, ray_address=args.address,
+                           max_retries=args.max_retries)
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: the running runs saved their checkpoints
         again = " ".join(["textbench study", *([shlex.quote(args.file)] if args.file else []),
                           *(["--output-dir", shlex.quote(args.output_dir)] if args.output_dir else []),
-                          *(["--name", shlex.quote(args.name)] if args.name else [])])
+                          *(["--name", shlex.quote(args.name)] if args.name else []),
+                          *(["--executor ray"] if args.executor == "ray" else []),
+                          *(["--address", shlex.quote(args.address)] if args.address else [])])
         raise Interrupted(f"interrupted; the running runs saved their checkpoints and nothing else started;"
                           f" continue with `{again}`") from None
     done = result.count("complete")
@@ -94,6 +106,16 @@ def cmd_study(args: argparse.Namespace) -> int:
     print(f"study {study.name}: {done} runs trained, {skipped} already complete;"
           f" report: {result.report} and {study.dir / 'report.md'}")
     return 0
+
+
+def _executor(args: argparse.Namespace) -> str:
+    from textbench.errors import ConfigError
+
+    if args.inline and args.executor == "ray":
+        raise ConfigError("--inline runs every run in this process; it does not go with --executor ray")
+    if args.executor != "ray" and args.address:
+        raise ConfigError("--address goes with --executor ray")
+    return "inline" if args.inline else "ray" if args.executor == "ray" else "subprocess"
 
 
 def _study_inputs(args: argparse.Namespace) -> tuple[str | None, dict | None]:

@@ -94,6 +94,9 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         args = get_args(tp)
         if value is None and type(None) in args:
             return None
+        others = [a for a in args if a is not type(None)]
+        if len(others) == 1:  # X | None: X's own error (it names the key inside a section)
+            return _convert(value, others[0], where)
         errors = []
         # try non-str types first so "3" for int|str stays int only when int is listed first
         for a in args:

@@ -44,12 +44,13 @@ def available_cores() -> int:
 
 def configure_threads(threads: int | None) -> int:
     """Use every core we may run on (torch sometimes starts with fewer), shared out among the
-    processes of this machine under torchrun/accelerate launch."""
+    processes of this machine under torchrun/accelerate launch (or what a study's executor gave the run)."""
+    from textbench.runtime.cpus import threads_from_env
     from textbench.runtime.distributed import threads_per_process
 
     import torch
 
-    n = threads or threads_per_process(available_cores())
+    n = threads or threads_from_env() or threads_per_process(available_cores())
     torch.set_num_threads(n)
     return n
 

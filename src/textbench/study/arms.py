@@ -23,6 +23,7 @@ from textbench.errors import ConfigError
 from textbench.study.config import ArmConfig, StudyConfig
 from textbench.config.mappings import deep_merge, flatten, nest
 from textbench.study.grid import expand_sweep
+from textbench.study.resources import ResourcesConfig
 
 PER_ARM_DATA_KEYS = ("train_fraction", "max_train_samples")
 DATA_PATH_KEYS = ("source", "train_file", "validation_file", "test_file")
@@ -46,6 +47,7 @@ class ResolvedArm:
     reference: str | None = None
     pretrain: dict[str, Any] | None = None
     data_replaced: list[str] = field(default_factory=list)  # its config file's data settings the study's replaced
+    resources: ResourcesConfig | None = None  # the arm's over the study's (used by --executor ray)
 
     @property
     def run_kind(self) -> str:
@@ -271,6 +273,7 @@ def resolve_arms(study: StudyConfig, study_data: DataConfig, base: Path, source:
     resolved: list[ResolvedArm] = []
     for i, arm in enumerate(arms):
         where = f"{source}: arm {arm.name!r}"
+        first = len(resolved)
         try:
             if arm.reference is not None:
                 resolved.append(ResolvedArm(name=arm.name, group=arm.name, kind="reference",
@@ -283,6 +286,9 @@ def resolve_arms(study: StudyConfig, study_data: DataConfig, base: Path, source:
         except ConfigError as e:
             msg = str(e)
             raise e if msg.startswith(source) else ConfigError(f"{source}: {msg}", hint=e.hint) from None
+        wanted = arm.resources.over(study.resources) if arm.resources else study.resources
+        for a in resolved[first:]:
+            a.resources = wanted
     names: dict[str, str] = {}
     for a in resolved:
         if a.name in names:

@@ -10,6 +10,7 @@ baselines: [majority, tfidf]   # classic baselines, added as arms (default: both
 output_dir: studies            # the study folder is <output_dir>/<name>/
 report: {metric: macro_f1, alpha: 0.05}
 tune: {trials: 8}              # optional: search every model arm with the same budget first
+resources: {num_cpus: 2}       # optional: what each run asks of a Ray cluster (--executor ray)
 arms:
   - name: scratch
     config: ../scratch-encoder.yaml   # a run config (relative to this file); optional
@@ -27,6 +28,7 @@ from typing import Any, Literal
 
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
+from textbench.study.resources import ResourcesConfig
 from textbench.tuning.config import TuneConfig
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
@@ -52,9 +54,12 @@ class ArmConfig:
     baseline: Literal["majority", "tfidf"] | None = None  # a classic baseline instead of a model
     reference: str | None = None  # before-training metrics of that (pretrained) arm; nothing runs
     pretrain: dict[str, Any] | None = None  # MLM pretraining first (passed on to `textbench pretrain`)
+    resources: ResourcesConfig | None = None  # what each run asks of a cluster node (--executor ray)
 
     def validate(self, where: str) -> None:
         check_name(f"{where}.name", self.name)
+        if self.resources is not None:
+            self.resources.validate(f"{where}.resources")
         if self.reference is not None:
             extra = [k for k in ("config", "sweep", "baseline", "pretrain") if getattr(self, k)]
             if extra or self.set:
@@ -105,6 +110,7 @@ class StudyConfig:
     output_dir: str = "studies"  # the study folder is <output_dir>/<name>/
     report: ReportConfig = field(default_factory=ReportConfig)  # how the report compares arms
     tune: TuneConfig | None = None  # a search per model arm, equal budgets (see textbench.tuning)
+    resources: ResourcesConfig | None = None  # what each run asks of a cluster node (--executor ray; arms override)
 
     def validate(self, where: str) -> None:
         pre = "" if where == "config" else f"{where}."
@@ -124,6 +130,8 @@ class StudyConfig:
             if key in self.shared:
                 where_set = "the study's data section" if key == "data" else "the study (output_dir)"
                 raise ConfigError(f"{pre}shared.{key}: not allowed here; {key} is set by {where_set}")
+        if self.resources is not None:
+            self.resources.validate(f"{pre}resources")
         if not self.arms and not self.baselines:
             raise ConfigError(f"{pre}arms: the study has no arms")
 

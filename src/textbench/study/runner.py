@@ -1,60 +1,42 @@
 """Run a study: every arm x seed that is not complete yet, one progress bar, then the report.
 
-Each run is a fresh ``python -m textbench worker KIND CONFIG`` subprocess (any run kind,
-from the typed config the study wrote), so peak memory is per run and a crash does not
-end the study; its progress comes from the run's ``progress.json``; its output
-goes to ``<run>/train.log``. A complete run folder is skipped; an unfinished one is
-resumed from its last checkpoint, or restarted cleanly when it has none.
+Each run is brought to 'complete' by ``one_run.run_one`` (skip, resume from its checkpoint,
+or start; a subprocess per run); its progress comes from the run's ``progress.json``.
 
-``jobs`` runs train side by side, each on its share of the cores or GPUs; ``launch``
-starts each training run under a launcher (``torchrun ...``, ``accelerate launch ...``).
-Any number of workers (processes, or machines sharing the folder) may work on one study:
-each run is claimed with a lock first (study/workers.py), and a worker that has nothing
-left to claim waits for the runs others hold, then writes the report.
+Executors: ``subprocess`` (the default: ``jobs`` runs side by side on this machine, each on
+its share of the cores or GPUs, optionally under a ``launch`` prefix such as ``torchrun ...``),
+``inline`` (in this process, for tests and quick starts) and ``ray`` (each run, and each
+tuned arm's search, is a Ray task on a cluster; study/ray_executor.py). Whichever ran them,
+the study folder holds the same run folders, manifests and report. Several drivers may work
+on one study: each run is claimed with a lock first (study/workers.py), and a driver that
+has nothing left to claim waits for the runs others hold, then writes the report.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import shlex
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
-from textbench.errors import ConfigError, RunError, TextbenchError
+from textbench.errors import ConfigError, RunError
+from textbench.study.one_run import Executor, Launch, RunOutcome, has_checkpoint, run_one
 from textbench.study.plan import DATA_STORE, STUDY_FILE, PlannedRun, Study
 from textbench.study.preflight import preflight
 from textbench.study.progress import StudyProgress
-from textbench.study.shared_tokenizers import (shared_tokenizer_dir, train_shared_tokenizers, use_shared_tokenizer,
-                                               with_shared_tokenizer)
+from textbench.study.shared_tokenizers import train_shared_tokenizers
 from textbench.study.workers import Claim, held_elsewhere, holder, setup_lock, slot_env, try_claim
 from textbench.runs.folder import read_progress, run_status
-from textbench.runs.lock import busy_message, lock_holder
-from textbench.runs.kinds import run_kind, stored_data
 from textbench.runs.records import read_test_metrics
-from textbench.config.loader import to_dict
 from textbench.utils.io import write_json_atomic, write_yaml_atomic
 
 log = logging.getLogger("textbench")
-Executor = Literal["subprocess", "inline"]
-
-
-@dataclass
-class RunOutcome:
-    run: PlannedRun
-    status: str  # complete | skipped | failed
-    seconds: float = 0.0
-    message: str = ""
-    log_path: Path | None = None
 
 
 @dataclass
@@ -65,20 +47,6 @@ class StudyResult:
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
-
-
-@dataclass
-class Launch:
-    """How training subprocesses start: a launcher prefix, the job slot's environment, a stop signal."""
-
-    prefix: list[str] = field(default_factory=list)  # e.g. ["torchrun", "--nproc_per_node", "2"]
-    env: dict[str, str] = field(default_factory=dict)
-    stop: threading.Event | None = None
-
-    def python_module(self, *module: str, launched: bool = True) -> list[str]:
-        if launched and self.prefix:
-            return [*self.prefix, "-m", *module]
-        return [sys.executable, "-m", *module]
 
 
 def parse_launch(text: str | None) -> list[str]:
@@ -106,195 +74,6 @@ def write_data_json(study: Study, prepared: Any) -> Path:
     return write_json_atomic(study.dir / "data.json", payload)
 
 
-def _has_checkpoint(run_dir: Path) -> bool:
-    ckpts = run_dir / "checkpoints"
-    return ckpts.is_dir() and any(p.name.startswith("checkpoint-") for p in ckpts.iterdir())
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
-    except OSError:
-        return ""
-    errors = [ln for ln in lines if ln.startswith("error:")]
-    return (errors or lines or [""])[-1][:300]
-
-
-def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", "TQDM_DISABLE": "1",
-                "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"})
-    env.update(extra or {})
-    return env
-
-
-def _stop_child(proc: subprocess.Popen) -> None:
-    """The study stops: one Ctrl-C to the run (in its own session, it saw none from the terminal),
-    which saves a checkpoint at the end of its step, marks the run 'interrupted' and exits. Give it
-    time; only then ask again (stop at once), and at last kill it."""
-    for action, wait_s in ((signal.SIGINT, 120), (signal.SIGINT, 30), (signal.SIGKILL, 30)):
-        if proc.poll() is not None:
-            return
-        proc.send_signal(action)
-        try:
-            proc.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _die_with_study() -> Callable[[], None] | None:
-    """Linux: a child gets SIGTERM (a saving stop, like Ctrl-C) when the study process dies, even by
-    kill -9, so no run trains on as an orphan. Resolved before the fork; the child only calls it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    study_pid = os.getpid()
-
-    def set_parent_death_signal() -> None:
-        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        if os.getppid() != study_pid:  # the study died before the signal was set
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return set_parent_death_signal
-
-
-def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | None = None,
-                    launch: Launch | None = None) -> int:
-    launch = launch or Launch()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w", encoding="utf-8") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        # its own session: the terminal's Ctrl-C reaches the study, which stops each run once (_stop_child)
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=_child_env(launch.env),
-                                start_new_session=True, preexec_fn=_die_with_study())
-        try:
-            last_tick = time.monotonic()
-            while True:
-                try:
-                    return proc.wait(timeout=0.2)  # a stop reaches the run within 0.2 s
-                except subprocess.TimeoutExpired:
-                    if launch.stop is not None and launch.stop.is_set():  # the study was interrupted
-                        _stop_child(proc)
-                        return proc.returncode if proc.returncode is not None else -signal.SIGKILL
-                    if tick is not None and time.monotonic() - last_tick >= 2:
-                        last_tick = time.monotonic()
-                        tick()
-        except KeyboardInterrupt:
-            _stop_child(proc)
-            raise
-
-
-def _settle_log(tmp_log: Path, run_dir: Path) -> Path:
-    """Move the run's output into ``<run>/train.log`` (appended on resume) when the folder exists."""
-    if not run_dir.is_dir():
-        return tmp_log
-    dest = run_dir / "train.log"
-    with open(dest, "a", encoding="utf-8") as out, open(tmp_log, encoding="utf-8", errors="replace") as src:
-        shutil.copyfileobj(src, out)
-    tmp_log.unlink()
-    return dest
-
-
-def _prepare_pretraining(run: PlannedRun, executor: Executor, launch: Launch) -> Path | None:
-    """Run the arm's pretraining for this seed unless it is complete; returns its folder."""
-    if run.arm.pretrain is None:
-        return None
-    from textbench.study.pretrain import pretrain_raw
-
-    pdir = run.pretrain_dir
-    if run_status(pdir) == "complete":
-        return pdir.resolve()
-    if pdir.exists():
-        shutil.rmtree(pdir)
-    settings = with_shared_tokenizer(run.arm.settings, shared_tokenizer_dir(run.study_dir, run.arm.settings))
-    raw = pretrain_raw(settings, run.arm.pretrain, run.seed, pdir.parent.resolve(), pdir.name)
-    cfg_path = run.config_path.with_name(f"{run.name}.pretrain.yaml")
-    write_yaml_atomic(cfg_path, raw)  # the block is partial YAML: the pretrain loader completes it
-    kind = run_kind("pretrain")
-    if executor == "inline":
-        kind.run(kind.load_config(cfg_path, []), quiet=True)
-        return pdir.resolve()
-    tmp_log = pdir.parent / f"{pdir.name}.log"
-    rc = _run_subprocess(launch.python_module("textbench", "worker", kind.name, str(cfg_path)), tmp_log, launch=launch)
-    log_path = _settle_log(tmp_log, pdir)
-    if rc != 0 or run_status(pdir) != "complete":
-        raise RunError(f"pretraining failed: {_last_line(log_path)} (log: {log_path})")
-    return pdir.resolve()
-
-
-def _worker_command(run: PlannedRun, resume: bool, launch: Launch) -> list[str]:
-    """``textbench worker KIND CONFIG``: the one entry point of a child run, of any kind."""
-    kind = run_kind(run.arm.run_kind)
-    cmd = launch.python_module("textbench", "worker", kind.name, str(run.config_path), launched=kind.launchable)
-    cmd += ["--data-store", str((run.study_dir / DATA_STORE).resolve())]
-    return cmd + (["--resume"] if resume else [])
-
-
-def _wait_for_holder(run_dir: Path, seconds: float = 120) -> str | None:
-    """A process still training ``run_dir`` (a run of a killed study saving its checkpoint): give it
-    time to let go; its PID if it does not."""
-    deadline = time.monotonic() + seconds
-    while (pid := lock_holder(run_dir)) is not None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return pid
-
-
-def run_one(run: PlannedRun, executor: Executor = "subprocess",
-            tick: Callable[[Path], None] | None = None, launch: Launch | None = None) -> RunOutcome:
-    """Bring one run to 'complete' (skip, resume or start it); never raises for a failed run.
-
-    The caller holds the run's claim when other workers may share the study folder.
-    """
-    launch = launch or Launch()
-    if run_status(run.run_dir) == "complete":
-        return RunOutcome(run, "skipped")
-    start = time.perf_counter()
-    resume = False
-    busy = _wait_for_holder(run.run_dir)
-    if busy is not None:
-        return RunOutcome(run, "failed", 0.0, busy_message(run.run_dir, busy))
-    if run.run_dir.exists():
-        if run.arm.kind != "baseline" and _has_checkpoint(run.run_dir):
-            resume = True
-        else:
-            shutil.rmtree(run.run_dir)
-    tmp_log = run.out_dir / f"{run.name}.log"
-    try:
-        config = use_shared_tokenizer(run.config(), shared_tokenizer_dir(run.study_dir, run.arm.settings))
-        pretrained_dir = _prepare_pretraining(run, executor, launch)
-        if pretrained_dir is not None:
-            from textbench.study.pretrain import finetune_from
-
-            config = finetune_from(config, pretrained_dir)
-        write_yaml_atomic(run.config_path, to_dict(config))  # what the child reads (and a record of the run)
-        if executor == "inline":
-            prepared = stored_data(config, run.study_dir / DATA_STORE)
-            run_kind(run.arm.run_kind).run(config, resume=resume, quiet=True, prepared=prepared)
-            log_path, rc = None, 0
-        else:
-            cmd = _worker_command(run, resume, launch)
-            rc = _run_subprocess(cmd, tmp_log, (lambda: tick(run.run_dir)) if tick else None, launch)
-            log_path = _settle_log(tmp_log, run.run_dir)
-    except TextbenchError as e:
-        return RunOutcome(run, "failed", time.perf_counter() - start, e.one_line())
-    except KeyboardInterrupt:
-        raise
-    except Exception as e:  # inline runs: an internal error fails this run only
-        return RunOutcome(run, "failed", time.perf_counter() - start, f"{type(e).__name__}: {e}")
-    secs = time.perf_counter() - start
-    if rc != 0 or run_status(run.run_dir) != "complete":
-        msg = _last_line(log_path) if log_path else f"exit code {rc}"
-        return RunOutcome(run, "failed", secs, msg or f"exit code {rc}", log_path)
-    return RunOutcome(run, "complete", secs, "", log_path)
-
-
 def _macro_f1(run: PlannedRun) -> str:
     metrics = read_test_metrics(run.run_dir)
     score = metrics.get("macro_f1") if metrics else None
@@ -320,7 +99,7 @@ def plan_status(study: Study) -> list[tuple[PlannedRun, str]]:
         elif held_elsewhere(study.dir, run.key):
             what = f"wait (another worker is training it: {holder(study.dir, run.key)})"
         elif run.run_dir.exists():
-            what = "resume" if run.arm.kind != "baseline" and _has_checkpoint(run.run_dir) else "restart"
+            what = "resume" if run.arm.kind != "baseline" and has_checkpoint(run.run_dir) else "restart"
         else:
             what = "start"
         out.append((run, what))
@@ -398,11 +177,13 @@ def _handle_stale(study_dir: Path, rerun_stale: bool) -> None:
 
 def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool = True,
               write_report: bool = True, jobs: int = 1, launch: str | None = None,
-              rerun_stale: bool = False) -> StudyResult:
+              rerun_stale: bool = False, ray_address: str | None = None, max_retries: int = 3) -> StudyResult:
     """Validate everything, run what is missing, write the report; failed runs raise RunError at the end.
 
     ``jobs`` runs train at once (subprocess executor), each with its share of cores or GPUs;
     ``launch`` is a launcher prefix for training runs (e.g. ``torchrun --nproc_per_node 2``).
+    ``executor="ray"`` sends every run and search to the Ray cluster at ``ray_address`` (each
+    task retried up to ``max_retries`` times when its worker or node dies).
     Complete runs made with other settings than their arm's now stop the study unless
     ``rerun_stale`` (they are then set aside in ``<study>/stale/`` and trained again).
     Other workers may run the same study at the same time (see study/workers.py).
@@ -417,7 +198,18 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
         raise ConfigError(f"--jobs: must be >= 1, got {jobs}")
     if executor == "inline" and (jobs > 1 or launch):
         raise ConfigError("--inline runs one run at a time in this process; drop --jobs/--launch or --inline")
+    if executor == "ray" and jobs > 1:
+        raise ConfigError("--executor ray: Ray runs as many runs at once as the cluster's resources allow (see"
+                          " resources: in the study file); drop --jobs")
+    if executor != "ray" and ray_address:
+        raise ConfigError("--address goes with --executor ray")
     prefix = parse_launch(launch)
+    cluster = None
+    if executor == "ray":
+        from textbench.study.ray_executor import RayCluster
+
+        cluster = RayCluster.connect(ray_address, max_retries)
+        study = dataclasses.replace(study, dir=study.dir.resolve())  # the same path on every node
     notes, prepared, datasets = preflight(study)
     runs = study.runs()
     result = StudyResult(study.dir)
@@ -432,7 +224,7 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
     if study.cfg.tune is not None:  # the search first; the arms x seeds below train each arm's best config
         from textbench.study.tuning_stage import tune_arms
 
-        study = dataclasses.replace(study, arms=tune_arms(study))
+        study = dataclasses.replace(study, arms=tune_arms(study, cluster.run_searches if cluster else None))
         runs = study.runs()
         with setup_lock(study.dir):
             write_yaml_atomic(study.dir / STUDY_FILE, {**study.to_dict(), "notes": notes})
@@ -469,14 +261,16 @@ def run_study(study: Study, *, executor: Executor = "subprocess", progress: bool
 
         with lock:
             bar.started(run.key)
+        if cluster is not None:
+            return cluster.run(run, Launch(prefix, {}, stop), (lambda: tick(run.run_dir)) if progress else None)
         return run_one(run, executor, tick if progress else None,
                        Launch(prefix, slot_env(slot, jobs), stop))
 
     try:
         if executor == "inline":
             _run_in_turn(schedule, lambda run: start(run, 0), record)
-        else:
-            _run_in_slots(schedule, jobs, start, record, stop)
+        else:  # Ray: every run is submitted (claimed first); the cluster queues them by their resources
+            _run_in_slots(schedule, max(1, len(runs)) if cluster else jobs, start, record, stop)
     finally:
         schedule.release_all()
         bar.close()
