@@ -52,14 +52,19 @@ class _Logits(nn.Module):
 
 
 def plain_model(model: Any) -> nn.Module:
-    """The model as one plain module: a LoRA adapter merged; prefix tuning refused."""
+    """The model as one plain module: an adapter (LoRA, DoRA, IA3, LoHa, ...) merged; prefix tuning refused."""
     from peft import PeftModel
 
     if isinstance(model, PeftModel):
-        if model.peft_config[model.active_adapter].peft_type.value != "LORA":
+        if model.peft_config[model.active_adapter].is_prompt_learning:
             raise ModelError("export: prefix tuning keeps its virtual tokens in the attention cache, which this"
-                             " ONNX export does not carry; export a full, LoRA, probe, freeze or BitFit run")
-        model = model.merge_and_unload()
+                             " ONNX export does not carry; export a full, adapter, probe, freeze or BitFit run")
+        kind = model.peft_config[model.active_adapter].peft_type.value
+        try:
+            model = model.merge_and_unload()
+        except (AttributeError, NotImplementedError, ValueError) as e:
+            raise ModelError(f"export: PEFT cannot merge a {kind} adapter into its model ({e}); export is for"
+                             " adapters that merge") from None
     return model
 
 

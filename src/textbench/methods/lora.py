@@ -87,32 +87,27 @@ def check_target_modules(model: "nn.Module", targets: list[str]) -> None:
             )
 
 
-def apply(model: "nn.Module", cfg: LoraSettings) -> "nn.Module":
-    """Wrap ``model`` in a PEFT LoRA model (base frozen, adapters + head trainable)."""
-    from peft import LoraConfig, TaskType, get_peft_model
+def apply(model: "nn.Module", cfg: LoraSettings, use_dora: bool = False) -> "nn.Module":
+    """Wrap ``model`` in a PEFT LoRA model (base frozen, adapters + head trainable); DoRA with ``use_dora``."""
+    from peft import LoraConfig
 
-    from textbench.methods.model_parts import head_names, model_type
+    from textbench.methods.peft_wrap import targets_for, wrap
 
-    targets = list(cfg.target_modules) if cfg.target_modules is not None else default_target_modules(model)
-    check_target_modules(model, targets)
-    peft_cfg = LoraConfig(
-        task_type=TaskType.SEQ_CLS,
-        r=cfg.r,
-        lora_alpha=cfg.alpha,
-        lora_dropout=cfg.dropout,
-        target_modules=targets,
-        modules_to_save=head_names(model),
-    )
-    try:
-        return get_peft_model(model, peft_cfg)
-    except (ValueError, TypeError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ConfigError(f"method.target_modules: PEFT cannot adapt {targets} in {model_type(model)}: {first}") from None
+    return wrap(model, LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
+                                  target_modules=targets_for(model, cfg.target_modules), use_dora=use_dora))
 
 
 register_method(MethodSpec(
     name="lora", settings=LoraSettings, apply=apply, describe=lambda s: f"LoRA r={s.r}, alpha={s.alpha:g}",
     summary="low-rank updates of the attention projections (PEFT); the head trains in full",
+    search_space={"r": [4, 8, 16], "alpha": [8.0, 16.0, 32.0]},
+    learning_rates=(1e-4, 3e-3),
+))
+
+register_method(MethodSpec(
+    name="dora", settings=LoraSettings, apply=lambda model, cfg: apply(model, cfg, use_dora=True),
+    describe=lambda s: f"DoRA r={s.r}, alpha={s.alpha:g}",
+    summary="LoRA with the weight split into magnitude and direction (DoRA, PEFT use_dora); the head trains in full",
     search_space={"r": [4, 8, 16], "alpha": [8.0, 16.0, 32.0]},
     learning_rates=(1e-4, 3e-3),
 ))

@@ -56,7 +56,7 @@ def method_names() -> list[str]:
 
 
 # the methods that ship with textbench: a new method is one module here plus its name in this list
-BUILTIN_METHODS = ("full", "freeze", "bitfit", "linear_probe", "lora", "prefix")
+BUILTIN_METHODS = ("full", "freeze", "bitfit", "linear_probe", "lora", "prefix", "adapters")
 
 
 def _load_builtin_methods() -> None:

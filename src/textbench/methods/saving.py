@@ -4,7 +4,7 @@ Plain models (full, freeze, bitfit, linear_probe, merged LoRA) are saved with
 ``save_pretrained``; a probe's custom head is rebuilt on load from
 ``config.textbench_probe_head`` (see `textbench.methods.probe_head`).
 
-PEFT runs (lora, prefix) save, in one folder:
+PEFT runs (lora, dora, ia3, loha, lokr, vera, oft, boft, peft, prefix) save, in one folder:
 
 - ``adapter_config.json`` + ``adapter_model.safetensors``: the adapter and the trained head;
 - ``config.json``: the base model's config with this run's labels and pad token, so the
@@ -29,6 +29,7 @@ from torch import nn
 from textbench.methods.config import MethodConfig
 from textbench.errors import ModelError
 from textbench.methods.peft_prefix import with_prefix_forward
+from textbench.models.params import adapter_keys, is_adapter
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,12 @@ def save_trained_model(model: Any, out: Path, method: MethodConfig) -> None:
 
 
 def _plain_base_state(peft_model: Any) -> dict[str, torch.Tensor]:
-    """The base model's own weights under their plain names (no LoRA layers, no head copies)."""
+    """The base model's own weights under their plain names (no adapter layers, no head copies)."""
     heads = set(getattr(peft_model.active_peft_config, "modules_to_save", None) or [])
+    keys = adapter_keys(peft_model)
     state: dict[str, torch.Tensor] = {}
     for name, t in peft_model.get_base_model().state_dict().items():
-        if "lora_" in name or "modules_to_save" in name or "original_module" in name:
+        if is_adapter(name, keys) or "modules_to_save" in name or "original_module" in name:
             continue
         if name.split(".", 1)[0] in heads:
             continue
