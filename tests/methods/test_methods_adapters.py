@@ -1,4 +1,4 @@
-"""The wider PEFT family (DoRA, IA3, LoHa, LoKr, VeRA, OFT, BOFT, generic ``peft``) on tiny BERT,
+"""The wider PEFT family (DoRA, AdaLoRA, IA3, LoHa, LoKr, VeRA, OFT, BOFT, generic ``peft``) on tiny BERT,
 Llama and textbench models: they train only their adapter and the head, count parameters like
 LoRA, and reload with identical probabilities."""
 
@@ -14,6 +14,7 @@ from textbench.models.params import adapter_keys, is_adapter
 
 METHODS = {
     "dora": MethodConfig.of("dora", r=4),
+    "adalora": MethodConfig.of("adalora", init_r=4, target_r=2),
     "ia3": MethodConfig.of("ia3"),
     "loha": MethodConfig.of("loha", r=4),
     "lokr": MethodConfig.of("lokr", r=4),

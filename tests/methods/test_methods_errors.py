@@ -102,5 +102,5 @@ def test_decoder_without_pad_token_id(tiny_paths):
 def test_unknown_method_lists_known_ones(load_tiny):
     cfg = MethodConfig(name="full")
     cfg.name = "adapterdrop"  # type: ignore[assignment]  (the config loader refuses it first)
-    with pytest.raises(ConfigError, match="known: bitfit, boft, dora, freeze, full, ia3, linear_probe, loha, lokr, lora, oft, peft, prefix, vera"):
+    with pytest.raises(ConfigError, match="known: adalora, bitfit, boft, dora, freeze, full, ia3, linear_probe, loha, lokr, lora, oft, peft, prefix, vera"):
         apply_method(load_tiny("bert")[0], cfg)

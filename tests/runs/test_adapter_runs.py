@@ -15,6 +15,7 @@ from textbench.runs.predictor import open_predictor
 
 METHODS = {
     "dora": ["method.name=dora", "method.r=4"],
+    "adalora": ["method.name=adalora", "method.init_r=4", "method.target_r=2", "method.delta_t=1", "train.epochs=2"],
     "ia3": ["method.name=ia3"],
     "loha": ["method.name=loha", "method.r=4"],
     "lokr": ["method.name=lokr", "method.r=4"],
@@ -33,6 +34,16 @@ def test_adapter_run_predicts_what_it_measured(tmp_path, tiny_csv, tiny_bert_dir
         "train.learning_rate=5e-3", "train.threads=1", "eval.reference_before_training=false",
         f"output.dir={tmp_path}", "output.name=run", *METHODS[method]])
     result = train_run(cfg, quiet=True)
+    if method == "adalora":  # ranks were pruned during the run: zeros in the saved singular values
+        import json
+
+        from safetensors.torch import load_file
+
+        saved = json.loads((result.run_dir / "model" / "adapter_config.json").read_text())
+        assert saved["total_step"] == result.test_metrics["cost"]["global_steps"]
+        values = [t for k, t in load_file(result.run_dir / "model" / "adapter_model.safetensors").items()
+                  if "lora_E" in k]
+        assert values and 0 < sum(int((t == 0).sum()) for t in values) < sum(t.numel() for t in values)
     cost = result.test_metrics["cost"]["parameters"]
     assert 0 < cost["trainable_adapter"] < cost["total"]  # an adapter, counted apart from the model
     assert (result.run_dir / "model" / "adapter_config.json").is_file()

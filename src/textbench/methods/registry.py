@@ -34,6 +34,8 @@ class MethodSpec:
     search_space: dict[str, Any] = field(default_factory=dict)
     # the learning rates a search tries for this method on a pretrained model (log-uniform)
     learning_rates: tuple[float, float] = (1e-5, 1e-3)
+    # Trainer callbacks the method needs while training (settings -> callbacks; AdaLoRA's rank allocation)
+    callbacks: Callable[[Any], list[Any]] | None = None
 
 
 METHODS: Registry[MethodSpec] = Registry("fine-tuning method")
@@ -56,7 +58,7 @@ def method_names() -> list[str]:
 
 
 # the methods that ship with textbench: a new method is one module here plus its name in this list
-BUILTIN_METHODS = ("full", "freeze", "bitfit", "linear_probe", "lora", "prefix", "adapters")
+BUILTIN_METHODS = ("full", "freeze", "bitfit", "linear_probe", "lora", "adalora", "prefix", "adapters")
 
 
 def _load_builtin_methods() -> None:

@@ -15,8 +15,9 @@ from torch import nn
 HEAD_KEYS = ("classifier", "score", "lm_head", "cls.predictions")
 HEAD_COMPONENTS = frozenset({"classifier", "pre_classifier", "score", "lm_head"})
 # a name part starting with one of these is a PEFT adapter's: LoRA/DoRA/AdaLoRA, IA3, LoHa, LoKr,
-# VeRA, OFT, BOFT, prefix tuning
-ADAPTER_KEYS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_", "boft_", "prompt_encoder", "prefix_encoder")
+# VeRA, OFT, BOFT, prefix tuning (AdaLoRA's rank counter: ranknum)
+ADAPTER_KEYS = ("lora_", "ranknum", "ia3_", "hada_", "lokr_", "vera_", "oft_", "boft_", "prompt_encoder",
+                "prefix_encoder")
 
 
 def adapter_keys(model: nn.Module) -> tuple[str, ...]:

@@ -204,6 +204,8 @@ class _Finetune:
         if cfg.train.early_stopping_patience:
             callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
         callbacks.extend(self.callbacks)
+        spec = cfg.method.spec
+        callbacks.extend(spec.callbacks(cfg.method.settings) if spec.callbacks else [])  # e.g. AdaLoRA's ranks
         callbacks.append(DistributedStopSyncCallback())  # last: every process stops/saves together
         weights = class_weight_tensor(cfg.train.class_weights, self.prepared.splits["train"]["label"],
                                       len(self.prepared.label_names))
