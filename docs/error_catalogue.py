@@ -111,6 +111,14 @@ def cases(tmp: Path) -> list[tuple]:
         ("label column equal to text column", ["train", "--set", f"data.source={ok}", "--set",
                                                "data.label_column=text", *runs]),
         ("predict input with an unterminated quote", ["predict", str(tmp), "--input", f("q.csv", 'text\n"open\nb\n')]),
+        ("an OFT block size that does not divide the layers' width",
+         ["train", tiny_cfg, "--set", "method={name: oft, block_size: 5}", *runs]),
+        ("the generic PEFT method without its type", ["train", cfg("c35.yaml", "method:\n  name: peft\n  config: {r: 4}\n"),
+                                                      *runs]),
+        ("chunk windows sharing half the window",
+         ["train", cfg("c36.yaml", "tokenizer:\n  long_text: chunk\n  max_length: 64\n  chunk_stride: 32\n"), *runs]),
+        ("a study asking for no CPU per run",
+         ["study", f("s1.yaml", f"data: {{source: {ok}}}\nbaselines: [majority]\nresources: {{num_cpus: 0}}\n")]),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from sklearn.metrics import (
@@ -84,13 +84,16 @@ def full_report(
     return out
 
 
-def make_compute_metrics(num_labels: int):
-    """A ``compute_metrics`` callable for ``transformers.Trainer``."""
+def make_compute_metrics(num_labels: int, per_text: Callable[[np.ndarray, np.ndarray], tuple] | None = None):
+    """A ``compute_metrics`` callable for ``transformers.Trainer``; ``per_text`` turns rows (windows of
+    chunked texts) into texts first, so the metrics are per text."""
 
     def compute(eval_pred: Any) -> dict[str, float]:
         logits, labels = eval_pred.predictions, eval_pred.label_ids
         if isinstance(logits, tuple):
             logits = logits[0]
+        if per_text is not None:
+            logits, labels = per_text(np.asarray(logits), np.asarray(labels))
         return scalar_metrics(softmax(np.asarray(logits, dtype=np.float64)), labels, num_labels)
 
     return compute

@@ -8,13 +8,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from textbench.errors import RunError
+from textbench.tokenization.long_text import LongText, encode
 
 
 class OnnxPredictor:
     """``predict_proba(texts)`` -> (N, C) from an ONNX model, texts sorted by length, padded per batch."""
 
     def __init__(self, path: Path, tokenizer: Any, label_names: list[str], max_length: int,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, cut: LongText | None = None) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -23,11 +24,13 @@ class OnnxPredictor:
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer, self.label_names = tokenizer, label_names
         self.max_length, self.batch_size = max_length, batch_size
+        self.cut = cut or LongText(max_length)
 
     @classmethod
     def from_run(cls, run_dir: Path, *, batch_size: int = 64, int8: bool = False) -> "OnnxPredictor":
         import json
 
+        import yaml
         from transformers import AutoTokenizer
 
         from textbench.inference.onnx_export import INT8_FILE, MODEL_FILE, ONNX_DIR
@@ -39,16 +42,18 @@ class OnnxPredictor:
                            + (" --int8" if int8 else ""))
         info = json.loads((folder / "export.json").read_text(encoding="utf-8"))
         tokenizer = AutoTokenizer.from_pretrained(Path(run_dir) / "model")
-        return cls(path, tokenizer, list(info["label_names"]), int(info["max_length"]), batch_size)
+        cut = LongText.of(yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8"))["tokenizer"])
+        return cls(path, tokenizer, list(info["label_names"]), int(info["max_length"]), batch_size, cut)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(N, C) probabilities in the order of ``texts``, batched as the PyTorch Predictor batches."""
-        from textbench.evaluation.metrics import softmax
-        from textbench.inference.predictor import check_finite, sorted_batches
+        from textbench.inference.predictor import check_finite, sorted_batches, text_probabilities
 
-        out = np.zeros((len(texts), len(self.label_names)), dtype=np.float32)
-        for idx, batch in sorted_batches(self.tokenizer, texts, self.max_length, self.batch_size, "np"):
+        enc, doc = encode(self.tokenizer, texts, self.cut)
+        logits = np.zeros((len(doc), len(self.label_names)), dtype=np.float32)
+        for idx, batch in sorted_batches(self.tokenizer, enc, self.batch_size, "np"):
             feed = {k: np.asarray(batch[k], dtype=np.int64) for k in self.inputs}
-            out[idx] = softmax(self.session.run(None, feed)[0].astype(np.float64))  # logits (B, C)
+            logits[idx] = self.session.run(None, feed)[0]  # (B, C) per window
+        out = text_probabilities(logits, doc, len(texts), self.cut)
         check_finite(out)
         return out

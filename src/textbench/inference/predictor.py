@@ -9,18 +9,24 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
+from textbench.tokenization.long_text import LongText, aggregate, encode
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def sorted_batches(tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int,
+def sorted_batches(tokenizer: Any, enc: dict[str, list], batch_size: int,
                    tensors: str) -> Iterator[tuple[np.ndarray, Any]]:
-    """(row indices, padded batch) over ``texts`` tokenised once and sorted by length: little padding."""
-    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+    """(row indices, padded batch) over encoded rows sorted by length: little padding."""
     order = np.argsort([len(x) for x in enc["input_ids"]], kind="stable")
     for s in range(0, len(order), batch_size):
         idx = order[s : s + batch_size]
         yield idx, tokenizer.pad([{k: enc[k][i] for k in enc.keys()} for i in idx], return_tensors=tensors)
+
+
+def text_probabilities(logits: np.ndarray, doc: np.ndarray, n_texts: int, cut: LongText) -> np.ndarray:
+    """(W, C) window logits -> (N, C) probabilities per text (one window per text unless chunked)."""
+    per_text = aggregate(logits, doc, n_texts, cut.aggregate)
+    return torch.softmax(torch.from_numpy(per_text).float(), dim=-1).numpy()
 
 
 class Predictor:
@@ -35,11 +41,13 @@ class Predictor:
         max_length: int = 128,
         batch_size: int = 64,
         bf16: bool = False,
+        cut: LongText | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.label_names = label_names
-        self.max_length = max_length
+        self.cut = cut or LongText(max_length)  # how texts longer than the window are read
+        self.max_length = self.cut.max_length
         self.batch_size = batch_size
         self.bf16 = bf16
 
@@ -60,8 +68,7 @@ class Predictor:
             model = quantize_dynamic_int8(model)
         id2label = getattr(model.config, "id2label", None) or {}
         names = [id2label[i] for i in sorted(id2label, key=int)]
-        max_length = int(cfg.get("tokenizer", {}).get("max_length", 128))
-        return cls(model, tok, label_names=names, max_length=max_length, batch_size=batch_size)
+        return cls(model, tok, label_names=names, batch_size=batch_size, cut=LongText.of(cfg.get("tokenizer", {})))
 
     @property
     def device(self) -> torch.device:
@@ -75,18 +82,19 @@ class Predictor:
         """Probabilities plus wall time, throughput and per-text latency (tokenisation included)."""
         n = len(texts)
         start = time.perf_counter()
-        out = np.zeros((n, len(self.label_names)), dtype=np.float32)
+        enc, doc = encode(self.tokenizer, texts, self.cut)
+        logits = np.zeros((len(doc), len(self.label_names)), dtype=np.float32)
         was_training = self.model.training
         self.model.eval()
         dev = self.device
         autocast = torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=self.bf16)
         with torch.inference_mode(), autocast:
-            for idx, batch in sorted_batches(self.tokenizer, texts, self.max_length, self.batch_size, "pt"):
+            for idx, batch in sorted_batches(self.tokenizer, enc, self.batch_size, "pt"):
                 batch = {k: v.to(dev) for k, v in batch.items() if k in MODEL_INPUTS}
-                logits = self.model(**batch).logits  # (B, C)
-                out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                logits[idx] = self.model(**batch).logits.float().cpu().numpy()  # (B, C) per window
         if was_training:
             self.model.train()
+        out = text_probabilities(logits, doc, n, self.cut)
         check_finite(out)
         secs = time.perf_counter() - start
         stats = {

@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from transformers import DataCollatorWithPadding, EarlyStoppingCallback
@@ -26,6 +26,7 @@ from textbench.methods import apply_method, count_parameters
 from textbench.methods.saving import save_trained_model
 from textbench.methods.caching import build_frozen_cache
 from textbench.tokenization import tokenizer_hash
+from textbench.tokenization.long_text import LongText, aggregate, encode
 from textbench.runtime import distributed as dist
 from textbench.runtime import environment as env
 from textbench.runs.artifacts import best_eval, write_test_results, write_training_log
@@ -66,13 +67,34 @@ def default_run_name(cfg: RunConfig) -> str:
     return f"{base}-{cfg.method.name}"
 
 
-def tokenize_splits(prepared: PreparedData, tokenizer: Any, max_length: int) -> Any:
-    """Truncate to ``max_length``; no padding here (batches are padded dynamically)."""
+def tokenize_splits(prepared: PreparedData, tokenizer: Any, cut: LongText) -> Any:
+    """Cut each text to the window (``tokenizer.long_text``); no padding here (batches are padded
+    dynamically). ``chunk``: one row per window, with its text's label and ``doc_index``."""
+    if not cut.windows:
+        return prepared.splits.map(lambda batch: encode(tokenizer, batch["text"], cut)[0], batched=True,
+                                   remove_columns=["text"], desc=None)
 
-    def enc(batch: dict[str, list]) -> dict[str, list]:
-        return tokenizer(batch["text"], truncation=True, max_length=max_length)
+    def windows(batch: dict[str, list], indices: list[int]) -> dict[str, list]:
+        enc, doc = encode(tokenizer, batch["text"], cut)
+        return {**enc, "label": [batch["label"][d] for d in doc], "doc_index": [indices[d] for d in doc]}
 
-    return prepared.splits.map(enc, batched=True, remove_columns=["text"], desc=None)
+    return prepared.splits.map(windows, batched=True, with_indices=True, desc=None,
+                               remove_columns=prepared.splits["train"].column_names)
+
+
+def per_text_metrics(tokenized_split: Any, cut: LongText) -> Callable[[np.ndarray, np.ndarray], tuple] | None:
+    """For validation metrics per text: (window logits, window labels) -> (text logits, text labels)."""
+    if not cut.windows:
+        return None
+    doc = np.asarray(tokenized_split["doc_index"], dtype=np.int64)
+    n = int(doc.max()) + 1 if len(doc) else 0
+
+    def reduce(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        per_text = np.zeros(n, dtype=np.int64)
+        per_text[doc] = labels  # every window carries its text's label
+        return aggregate(logits, doc, n, cut.aggregate), per_text
+
+    return reduce
 
 
 def train_run(
@@ -121,7 +143,7 @@ def train_run(
         with dist.main_process_first():  # the main process fills the tokenizer/model caches
             built = build_model(cfg, prepared, Path(tmp))
         model = apply_method(built.model, cfg.method)
-        tokenized = tokenize_splits(prepared, built.tokenizer, cfg.tokenizer.max_length)
+        tokenized = tokenize_splits(prepared, built.tokenizer, LongText.of(cfg.tokenizer))
     spec = RunSpec(kind=RUN_KIND if test else TRIAL_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
                    resume_command="textbench train CONFIG --resume", if_exists=cfg.output.if_exists,
                    resume_sections=("data", "tokenizer", "model", "method", "train"))
@@ -164,8 +186,8 @@ class _Finetune:
         trainer, interrupt, budget = self._trainer(args, cache, run_dir)
         predictor = Predictor(
             self.model, self.built.tokenizer, label_names=self.prepared.label_names,
-            max_length=cfg.tokenizer.max_length, batch_size=cfg.train.eval_batch_size,
-            bf16=env.use_bf16(cfg.train.precision),
+            batch_size=cfg.train.eval_batch_size, bf16=env.use_bf16(cfg.train.precision),
+            cut=LongText.of(cfg.tokenizer),
         )
         if self.test:
             dist.on_main(lambda: self._reference(predictor, run_dir))
@@ -213,7 +235,8 @@ class _Finetune:
             **cache.trainer_inputs(self.model, self.tokenized, DataCollatorWithPadding(self.built.tokenizer)),
             args=args,
             processing_class=self.built.tokenizer,
-            compute_metrics=make_compute_metrics(len(self.prepared.label_names)),
+            compute_metrics=make_compute_metrics(len(self.prepared.label_names),
+                                                 per_text_metrics(self.tokenized["validation"], LongText.of(cfg.tokenizer))),
             callbacks=callbacks,
             class_weights=weights,
             head_learning_rate=cfg.method.head_learning_rate,
@@ -263,7 +286,9 @@ class _Finetune:
 
         publish_model(run_dir, save)
         cost = dataclasses.replace(cost, **peak_memory(), **inference, test_examples=len(texts),
-                                   extra=cache.cost(probs, cfg.train.eval_batch_size))
+                                   # windows' cached probabilities do not add up to a text's: no check then
+                                   extra=cache.cost(None if LongText.of(cfg.tokenizer).windows else probs,
+                                                    cfg.train.eval_batch_size))
         metrics = TestMetrics(scores=scores, cost=cost)
         write_test_results(run_dir, metrics, labels, probs, names, history)
         plot_learning_curves(history, run_dir / "learning_curves.png", cfg.train.metric_for_best_model,

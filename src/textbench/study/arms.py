@@ -169,9 +169,19 @@ def _model_label(cfg: RunConfig) -> tuple[str, str]:
     else:
         label = m.name_or_path.rstrip("/").split("/")[-1].replace("builtin:", "")
         kind = "pretrained"
-    if kind == "scratch" and meth.spec.trains_all_weights:
-        return kind, label
-    return kind, f"{label}, {meth.describe()}"
+    if not (kind == "scratch" and meth.spec.trains_all_weights):
+        label = f"{label}, {meth.describe()}"
+    return kind, label + _reading(cfg.tokenizer)
+
+
+def _reading(tok: Any) -> str:
+    """How long texts are read, when not simply cut (``tokenizer.long_text``)."""
+    if tok.long_text == "head_tail":
+        return f", first {tok.head_fraction:.0%} + end of {tok.max_length} tokens"
+    if tok.long_text == "chunk":
+        stride = tok.chunk_stride if tok.chunk_stride is not None else tok.max_length // 4
+        return f", {tok.max_length}-token windows ({stride} shared, {tok.chunk_aggregate})"
+    return ""
 
 
 def _resolve_model_arm(arm: ArmConfig, where: str, study: StudyConfig, study_data: DataConfig,

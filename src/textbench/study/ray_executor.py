@@ -16,6 +16,7 @@ driver cancels the tasks: each run saves, stops, and the same command continues 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -86,8 +87,8 @@ class RayCluster:
         """Train one run as a Ray task and wait for it (cancelling it when ``launch.stop`` is set)."""
         ray = _ray()
         res = self.resources(run)
-        task = ray.remote(_run_task).options(**res.ray_options(), max_retries=self.max_retries,
-                                             retry_exceptions=False, name=f"textbench {run.key}")
+        task = _remote(_run_task).options(**res.ray_options(), max_retries=self.max_retries,
+                                          retry_exceptions=False, name=f"textbench {run.key}")
         ref = task.remote(run, os.getcwd(), launch.prefix, res.threads)
         try:
             return _wait(ref, launch.stop, tick)
@@ -105,8 +106,8 @@ class RayCluster:
         refs = []
         for job in jobs:
             res = self.resources(_planned(job))
-            task = ray.remote(_search_task).options(**res.ray_options(), max_retries=self.max_retries,
-                                                    retry_exceptions=False, name=f"textbench tune {job.arm.name}")
+            task = _remote(_search_task).options(**res.ray_options(), max_retries=self.max_retries,
+                                                 retry_exceptions=False, name=f"textbench tune {job.arm.name}")
             refs.append(task.remote(job, os.getcwd(), res.threads))
         try:
             return [_wait(ref, None, None) for ref in refs]
@@ -120,6 +121,12 @@ class RayCluster:
                 ray.cancel(ref)
             ray.wait(refs, num_returns=len(refs), timeout=STOP_WAIT_SECONDS)
             raise
+
+
+@functools.cache
+def _remote(fn: Callable[..., Any]) -> Any:
+    """``fn`` as a Ray remote function, made once per driver."""
+    return _ray().remote(fn)
 
 
 def _planned(job: Any) -> PlannedRun:
@@ -138,7 +145,7 @@ def _wait(ref: Any, stop: threading.Event | None, tick: Callable[[], None] | Non
         if stop is not None and stop.is_set():
             ray.cancel(ref)  # run_one stops its subprocess, which saves a checkpoint
             ray.wait([ref], timeout=STOP_WAIT_SECONDS)
-            return ray.get(ref)
+            return ray.get(ref, timeout=1)  # TaskCancelledError, or GetTimeoutError if it never stopped
         if tick is not None and time.monotonic() - last >= 2:
             last = time.monotonic()
             tick()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from textbench.config.mappings import deep_merge
+from textbench.tokenization.config import CUTTING_KEYS
 
 TOKENIZERS_DIR = "tokenizers"
 
@@ -28,7 +29,7 @@ def tokenizer_key(settings: dict[str, Any]) -> str | None:
     model, tok = settings.get("model") or {}, settings.get("tokenizer") or {}
     if model.get("kind") != "scratch" or tok.get("name_or_path") or model.get("from_pretraining_run"):
         return None
-    spec = {k: v for k, v in tok.items() if k not in ("max_length", "name_or_path")}
+    spec = {k: v for k, v in tok.items() if k not in ("max_length", "name_or_path", *CUTTING_KEYS)}
     spec["train"] = spec.get("train") or "wordpiece"
     blob = json.dumps({"tokenizer": spec, "data": settings.get("data")}, sort_keys=True, default=str)
     return f"{spec['train']}-{spec.get('vocab_size')}-{hashlib.sha256(blob.encode()).hexdigest()[:10]}"

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-from textbench.tokenization.config import TokenizerConfig
+from textbench.tokenization.config import CUTTING_KEYS, TokenizerConfig
 from textbench.tokenization.train import train_tokenizer
 
 
@@ -33,7 +33,8 @@ def cache_root() -> Path:
 
 
 def cache_key(texts: list[str], cfg: TokenizerConfig, base_dir: Path | None) -> str:
-    h = hashlib.sha256(json.dumps(dataclasses.asdict(cfg), sort_keys=True).encode())
+    settings = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in CUTTING_KEYS}
+    h = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for name in cfg.extra_files:  # the files' contents, not only their names
         p = Path(name).expanduser()
         p = p if p.is_absolute() else (base_dir or Path.cwd()) / p

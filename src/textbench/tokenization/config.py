@@ -28,6 +28,15 @@ class TokenizerConfig:
     """Extra plain-text files (one text per line) added to the tokenizer's training texts."""
     max_length: int = 128
     """Truncation length; saved as the tokenizer's model_max_length."""
+    long_text: Literal["truncate", "head_tail", "chunk"] = "truncate"
+    """Texts longer than max_length: cut (truncate), keep their first and last tokens (head_tail),
+    or cut into overlapping windows, each classified, aggregated per text (chunk)."""
+    head_fraction: float = 0.25
+    """head_tail: the share of max_length taken from the start (the rest from the end)."""
+    chunk_stride: int | None = None
+    """chunk: tokens two neighbouring windows share (None = a quarter of max_length)."""
+    chunk_aggregate: Literal["mean", "max"] = "mean"
+    """chunk: a text's logits are the mean (or per class the max) of its windows' logits."""
 
     def validate(self) -> None:
         """Raise ConfigError for values out of range or conflicting settings."""
@@ -43,3 +52,12 @@ class TokenizerConfig:
             raise ConfigError(f"tokenizer.min_frequency must be at least 1, got {self.min_frequency}")
         if self.max_length < 2:
             raise ConfigError(f"tokenizer.max_length must be at least 2, got {self.max_length}")
+        if not 0 < self.head_fraction < 1:
+            raise ConfigError(f"tokenizer.head_fraction must be in (0, 1), got {self.head_fraction}")
+        if self.chunk_stride is not None and not 0 <= self.chunk_stride < self.max_length // 2:
+            raise ConfigError(f"tokenizer.chunk_stride must be in [0, max_length/2) = [0, {self.max_length // 2}),"
+                              f" got {self.chunk_stride}")
+
+
+# how texts are cut into model inputs, not what the vocabulary is: they never change a trained tokenizer
+CUTTING_KEYS = ("long_text", "head_fraction", "chunk_stride", "chunk_aggregate")
