@@ -180,10 +180,11 @@ class PeftSettings:
 
         kind = self.config.get("peft_type")
         known = [p.value for p in PeftType]
+        adapters = ", ".join(k for k in known if k not in PROMPT_LEARNING)
         if kind is None:
-            raise ConfigError(f"{where}.config.peft_type: required, one of {', '.join(known)}")
+            raise ConfigError(f"{where}.config.peft_type: required, an adapter type of PEFT: {adapters}")
         if str(kind).upper() not in known:
-            raise ConfigError(f"{where}.config.peft_type: unknown {kind!r}; one of {', '.join(known)}")
+            raise ConfigError(f"{where}.config.peft_type: unknown {kind!r}; PEFT's adapter types: {adapters}")
         if str(kind).upper() in PROMPT_LEARNING:
             raise ConfigError(f"{where}.config.peft_type: {kind} is prompt learning; use method.name: prefix")
         if "task_type" in self.config:
