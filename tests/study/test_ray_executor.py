@@ -133,6 +133,47 @@ def test_a_run_whose_ray_worker_dies_is_retried_and_resumes(tmp_path, tiny_bert_
     _same_metrics(_metrics(tmp_path / "ray" / "tiny"), _metrics(tmp_path / "local" / "tiny"))
 
 
+def test_ctrl_c_on_the_driver_stops_the_runs_and_a_rerun_continues(tmp_path, tiny_bert_dir, cluster):
+    from textbench.runs.lock import lock_holder
+
+    arms = [{"name": "long", "set": {"model.name_or_path": str(tiny_bert_dir), "train.epochs": 8}}]
+    path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], baselines=[], arms=arms)
+    _run(_study(path, tmp_path / "local"))
+    cmd = _study(path, tmp_path / "ray", "--executor", "ray", "--address", cluster)
+    run = tmp_path / "ray" / "tiny" / "runs" / "long" / "seed-1"
+    driver = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(),
+                              start_new_session=True,  # its own process group, like a terminal's job
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 240
+        while not (run / "checkpoints").is_dir() or not any((run / "checkpoints").glob("checkpoint-*")):
+            assert driver.poll() is None, driver.stdout.read()
+            assert time.monotonic() < deadline, "no checkpoint was written"
+            time.sleep(0.05)
+        child = int(lock_holder(run))
+        os.killpg(driver.pid, signal.SIGINT)  # Ctrl-C in the driver's terminal
+        out, _ = driver.communicate(timeout=300)
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+            driver.wait()
+    assert driver.returncode == 130, out[-3000:]
+    assert "continue with `textbench study" in out and "--executor ray" in out, out[-2000:]
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"  # the run saw the stop and saved
+    deadline = time.monotonic() + 60
+    while True:  # the training process is gone
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, f"training process {child} outlived the stop"
+        time.sleep(0.2)
+    _run(cmd)  # the same command continues
+    assert _commands(run)[-1].endswith("--resume")
+    _same_metrics(_metrics(tmp_path / "ray" / "tiny"), _metrics(tmp_path / "local" / "tiny"))
+
+
 def test_two_drivers_on_one_study_train_each_run_once(tmp_path, tiny_bert_dir, cluster):
     path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1, 2], baselines=["majority"], resources={"num_cpus": 1})
     cmd = _study(path, tmp_path / "s", "--executor", "ray", "--address", cluster)

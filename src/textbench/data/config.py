@@ -59,6 +59,10 @@ class DataConfig:
     """Cap on validation and on test rows each (stratified, seeded), for quick runs."""
     encoding: str = "utf-8"
     """Text encoding of the data files (e.g. "latin-1")."""
+    cv_folds: int | None = None
+    """Cross-validation (set by a study's cv:): stratified folds over train + validation; test untouched."""
+    cv_fold: int | None = None
+    """With cv_folds: this run's fold (0-based) is its validation split, the other folds its training split."""
     train_on_validation: bool = False
     """Add the validation rows to the training split (a final model, after a study chose its
     settings): validation scores then measure seen rows; pair with train.select_best_epoch: false."""
@@ -88,6 +92,13 @@ class DataConfig:
                 raise ConfigError(f"data.label_names has repeated names: {self.label_names}")
             if len(self.label_names) < 2:
                 raise ConfigError("data.label_names needs at least two classes")
+        if self.cv_folds is not None and self.cv_folds < 2:
+            raise ConfigError(f"data.cv_folds must be at least 2 or null, got {self.cv_folds}")
+        if self.cv_fold is not None and (self.cv_folds is None or not 0 <= self.cv_fold < self.cv_folds):
+            raise ConfigError(f"data.cv_fold must be in [0, data.cv_folds) with data.cv_folds set, got"
+                              f" {self.cv_fold} (cv_folds {self.cv_folds})")
+        if self.cv_fold is not None and self.train_on_validation:
+            raise ConfigError("data.cv_fold and data.train_on_validation: a fold's validation rows must stay unseen")
         if not self.text_column or not self.label_column:
             raise ConfigError("data.text_column and data.label_column must not be empty")
         try:

@@ -108,6 +108,10 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
         ids[name] = encode_labels(splits[name], name, mapping, names, names_from, present)
 
     sampled = _subsample(splits, ids, cfg, len(present))
+    if cfg.cv_folds is not None and cfg.cv_fold is not None:  # after subsampling: the caps apply to the pool
+        from textbench.data.folds import fold_splits
+
+        notes.append(fold_splits(splits, ids, names, cfg.cv_folds, cfg.cv_fold, cfg.split_seed))
     if cfg.train_on_validation:  # after subsampling: the final model sees exactly what the study's runs did
         splits["train"] = splits["train"].concat(splits["validation"])
         ids["train"] = ids["train"] + ids["validation"]

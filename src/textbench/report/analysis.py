@@ -13,6 +13,8 @@ from textbench.report.collect import QUALITY, ArmData, StudyData
 from textbench.report.pareto import pareto_front
 from textbench.report.significance import (
     BootstrapResult,
+    CorrectedT,
+    corrected_resampled_t,
     McNemarResult,
     holm,
     mcnemar,
@@ -100,8 +102,9 @@ class Comparison:
     best: str
     bootstrap: BootstrapResult
     p_adjusted: float
-    mcnemar: dict[int, McNemarResult]  # per shared seed
+    mcnemar: dict[str, McNemarResult]  # per shared run ("seed 1", or "seed 1, fold 0")
     verdict: str
+    folds: CorrectedT | None = None  # cross-validation: the corrected resampled t-test over folds
 
 
 @dataclass
@@ -118,23 +121,40 @@ def _test_hash(arm: ArmData) -> set[str]:
     return {r.manifest.split_hashes.get("test", "") for r in arm.runs}
 
 
-def _labels_and_preds(arm: ArmData) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def _labels_and_preds(arm: ArmData) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     preds = {}
     labels = None
     for r in arm.runs:
         y, p = r.predictions  # type: ignore[misc]
         labels = y if labels is None else labels
-        preds[r.seed] = p
+        preds[r.replicate] = p
     return labels, preds  # type: ignore[return-value]
 
 
-def compare(a: ArmData, b: ArmData, num_labels: int, metric: str, samples: int) -> tuple[BootstrapResult, dict[int, McNemarResult]]:
-    """Arm ``a`` against arm ``b``: paired bootstrap (all seeds) and McNemar per shared seed."""
+def compare(a: ArmData, b: ArmData, num_labels: int, metric: str, samples: int) -> tuple[BootstrapResult, dict[str, McNemarResult]]:
+    """Arm ``a`` against arm ``b``: paired bootstrap (all runs) and McNemar per shared run."""
     ya, pa = _labels_and_preds(a)
     _, pb = _labels_and_preds(b)
     boot = paired_bootstrap(ya, list(pa.values()), list(pb.values()), num_labels, samples=samples, metric=metric)
-    mc = {s: mcnemar(ya, pa[s], pb[s]) for s in sorted(set(pa) & set(pb))}
+    mc = {s: mcnemar(ya, pa[s], pb[s]) for s in pa if s in pb}
     return boot, mc
+
+
+def compare_folds(a: ArmData, b: ArmData, metric: str, folds: int) -> CorrectedT | None:
+    """Per fold, ``a``'s test score minus ``b``'s (each averaged over seeds); the corrected t-test on them."""
+    def per_fold(arm: ArmData) -> dict[int, float]:
+        scores: dict[int, list[float]] = {}
+        for r in arm.runs:
+            if r.fold is not None and r.metrics and r.metrics.get(metric) is not None:
+                scores.setdefault(r.fold, []).append(float(r.metrics[metric]))
+        return {f: float(np.mean(v)) for f, v in scores.items()}
+
+    sa, sb = per_fold(a), per_fold(b)
+    shared = sorted(set(sa) & set(sb))
+    if len(shared) < 2:
+        return None
+    # K-fold: each fold validates on 1/K of train + validation and trains on the rest
+    return corrected_resampled_t([sa[f] - sb[f] for f in shared], 1.0 / (folds - 1))
 
 
 def significance(sd: StudyData, summaries: list[ArmSummary], num_labels: int) -> Significance:
@@ -168,7 +188,8 @@ def significance(sd: StudyData, summaries: list[ArmSummary], num_labels: int) ->
     results = [compare(s.arm, best.arm, num_labels, metric, samples) for s in others]
     adjusted = holm([boot.p_value for boot, _ in results])
     for s, (boot, mc), p_adj in zip(others, results, adjusted):
-        sig.comparisons.append(Comparison(s.name, best.name, boot, p_adj, mc, verdict(boot.diff, p_adj, alpha)))
+        folds = compare_folds(s.arm, best.arm, metric, sd.cv) if sd.cv else None
+        sig.comparisons.append(Comparison(s.name, best.name, boot, p_adj, mc, verdict(boot.diff, p_adj, alpha), folds))
     return sig
 
 

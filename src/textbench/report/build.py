@@ -52,10 +52,11 @@ def _intro(sd: StudyData, summaries: list[ArmSummary]) -> list[Block]:
     if sd.description:
         blocks.append(Para(sd.description.strip()))
     runs = [a for a in sd.arms if a.kind != "reference"]
-    total = len(runs) * len(sd.seeds)
+    total = len(runs) * len(sd.seeds) * (sd.cv or 1)
     done = sum(len(a.runs) for a in runs)
     seeds = ", ".join(str(s) for s in sd.seeds)
-    text = (f"{len(sd.arms)} arms x {len(sd.seeds)} seed{'s' if len(sd.seeds) > 1 else ''} (seeds {seeds});"
+    folds = f" x {sd.cv} cross-validation folds" if sd.cv else ""
+    text = (f"{len(sd.arms)} arms x {len(sd.seeds)} seed{'s' if len(sd.seeds) > 1 else ''} (seeds {seeds}){folds};"
             f" {done} of {total} runs complete.")
     ended = sorted(r.manifest.ended for a in runs for r in a.runs if r.manifest.ended)
     if ended:
@@ -80,13 +81,26 @@ def _setup(sd: StudyData, summaries: list[ArmSummary], extra_notes: Sequence[str
                         numeric_from=4))
     blocks.append(Para("Every arm uses the same cleaned data, the same validation and test splits and the same"
                        " seeds; the settings of each arm are in `study.yaml` and each run's `config.yaml`."))
-    notes = _budget_notes(sd) + list(sd.notes) + _run_notes(sd) + list(extra_notes)
+    notes = _budget_notes(sd) + list(sd.notes) + _run_notes(sd) + _small_data_note(sd, summaries) + list(extra_notes)
     if notes:
         blocks += [Para("**Notes**"), Bullets(notes)]
     env = _environment(sd)
     if env:
         blocks.append(Para(env))
     return blocks
+
+
+SMALL_DATA_ROWS = 1000  # below this many training rows one validation split is a noisy judge
+
+
+def _small_data_note(sd: StudyData, summaries: list[ArmSummary]) -> list[str]:
+    """Suggest cross-validation when the training set is small and the study does not use it."""
+    rows = [s.train_rows for s in summaries if s.train_rows]
+    if sd.cv or not rows or min(rows) >= SMALL_DATA_ROWS:
+        return []
+    return [f"Small data: {min(rows):,.0f} training rows. With so few, one validation split and a test set of"
+            " this size can reorder close arms by chance; `cv: 5` in the study file trains every arm on 5"
+            " folds of train + validation (test untouched) and adds a corrected t-test across folds."]
 
 
 def _budget_notes(sd: StudyData) -> list[str]:
@@ -102,7 +116,7 @@ def _budget_notes(sd: StudyData) -> list[str]:
     for a in sd.arms:
         train = (a.settings.get("train") or {})
         if train.get("max_minutes"):
-            stopped = [r.seed for r in a.runs if r.cost.stopped_by_time_budget]
+            stopped = [r.seed if r.fold is None else r.replicate for r in a.runs if r.cost.stopped_by_time_budget]
             text = f"`{a.name}`: wall-clock budget of {train['max_minutes']:g} min per run (train.max_minutes)"
             if stopped:
                 eps = [r.cost.epochs_completed for r in a.runs if r.cost.stopped_by_time_budget]
@@ -112,17 +126,28 @@ def _budget_notes(sd: StudyData) -> list[str]:
     return notes
 
 
+def _over(sd: StudyData) -> str:
+    return "seeds and cross-validation folds" if sd.cv else "seeds"
+
+
+def _replicates(names: list[str]) -> str:
+    """``seed(s) 1, 2`` for seed folders; the folder names under cross-validation."""
+    if all(n.startswith("seed-") and n[5:].isdigit() for n in names):
+        return f"seed(s) {', '.join(n[5:] for n in names)}"
+    return ", ".join(names)
+
+
 def _run_notes(sd: StudyData) -> list[str]:
     notes = []
     for a in sd.arms:
         if a.kind == "reference":
             if a.missing:
-                notes.append(f"`{a.name}`: no before-training metrics for seed(s) {', '.join(map(str, a.missing))}.")
+                notes.append(f"`{a.name}`: no before-training metrics for {_replicates(a.missing)}.")
             continue
         if a.missing:
             why = f" ({'; '.join(a.failed)})" if a.failed else ""
-            notes.append(f"`{a.name}`: no complete run for seed(s) {', '.join(map(str, a.missing))}{why};"
-                         " its row uses the complete seeds only.")
+            notes.append(f"`{a.name}`: no complete run for {_replicates(a.missing)}{why};"
+                         " its row uses the complete runs only.")
     return notes
 
 
@@ -255,7 +280,7 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
         bold |= {(i, j) for i, v in vals if v == target}
     blocks.append(Table(header, rows, bold=bold, numeric_from=1, numeric_to=len(header) - 1))
     blocks.append(Para(
-        "Quality: mean ± standard deviation over seeds. Cost: mean over seeds. **Bold**: best in the column"
+        f"Quality: mean ± standard deviation over {_over(sd)}. Cost: mean over {_over(sd)}. **Bold**: best in the column"
         " (highest quality, throughput; lowest parameters, time, memory; the majority baseline, a constant,"
         " is left out of the cost columns). Train time is what a run waited for: the training loop (validation"
         " included) and, for methods that cache a frozen part, building that cache; test inference is the whole test set, tokenisation included. Baselines count"
@@ -300,16 +325,25 @@ def _significance(sig: Significance) -> list[Block]:
         " Also shown, unadjusted: McNemar's test on per-example correctness for each seed (exact binomial below"
         f" {EXACT_BELOW} discordant examples, chi-squared with continuity correction above). The bootstrap measures"
         " uncertainty from the finite test set; seed-to-seed spread is the ± in the results table."))
+    cv = any(c.folds is not None for c in sig.comparisons)
+    if cv:
+        blocks.append(Para(
+            f"Cross-validation: each fold's model is tested on the same test set; the corrected resampled t-test"
+            f" (Nadeau and Bengio, 2003) asks whether the per-fold differences in test {mname} are consistent"
+            " across folds, its variance inflated for the folds' overlapping training sets (unadjusted)."))
     if sig.comparisons:
         rows = []
         for c in sig.comparisons:
-            mc = "; ".join(f"seed {s}: {fmt_p(r.p_value)} ({r.a_only}/{r.b_only})" for s, r in c.mcnemar.items())
-            rows.append([f"`{c.arm}`", f"{c.bootstrap.diff:+.3f}",
-                         f"{c.bootstrap.ci_low:+.3f} to {c.bootstrap.ci_high:+.3f}",
-                         fmt_p(c.bootstrap.p_value), fmt_p(c.p_adjusted), mc or DASH, c.verdict])
-        blocks.append(Table(["arm", f"difference in {mname} vs `{sig.best}`", "95% interval", "p (bootstrap)",
-                             "p (Holm)", "McNemar p per seed (only arm right / only best right)",
-                             f"verdict vs `{sig.best}`"], rows, numeric_from=1, numeric_to=5))
+            mc = "; ".join(f"{s}: {fmt_p(r.p_value)} ({r.a_only}/{r.b_only})" for s, r in c.mcnemar.items())
+            row = [f"`{c.arm}`", f"{c.bootstrap.diff:+.3f}", f"{c.bootstrap.ci_low:+.3f} to {c.bootstrap.ci_high:+.3f}",
+                   fmt_p(c.bootstrap.p_value), fmt_p(c.p_adjusted)]
+            if cv:
+                row.append(f"{c.folds.diff:+.3f}, p {fmt_p(c.folds.p_value)}" if c.folds else DASH)
+            rows.append(row + [mc or DASH, c.verdict])
+        header = ["arm", f"difference in {mname} vs `{sig.best}`", "95% interval", "p (bootstrap)", "p (Holm)"]
+        header += ["mean fold difference, p (corrected t)"] if cv else []
+        header += ["McNemar p per run (only arm right / only best right)", f"verdict vs `{sig.best}`"]
+        blocks.append(Table(header, rows, numeric_from=1, numeric_to=len(header) - 3))
     if sig.excluded:
         blocks.append(Bullets([f"`{a}`: not tested ({why})" for a, why in sig.excluded.items()]))
     return blocks

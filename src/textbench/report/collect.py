@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from textbench.errors import RunError
+from textbench.runs.folder import replicate_name
 from textbench.runs.records import (REFERENCE_METRICS, STATUS_COMPLETE, TEST_METRICS, Cost, Manifest, TestMetrics,
                                     read_manifest, read_test_metrics)
 from textbench.utils.io import read_json
@@ -39,6 +40,16 @@ class RunData:
     status: str | None
     manifest: Manifest
     metrics: TestMetrics | None  # test_metrics.json (or reference metrics for reference arms)
+    fold: int | None = None  # cross-validation: the fold the run validated on
+
+    @property
+    def replicate(self) -> str:
+        """``seed 1``, or ``seed 1, fold 2`` under cross-validation (for legends and tables)."""
+        return f"seed {self.seed}" if self.fold is None else f"seed {self.seed}, fold {self.fold}"
+
+    @property
+    def key(self) -> tuple[int, int | None]:
+        return self.seed, self.fold
 
     @cached_property
     def config(self) -> dict[str, Any]:
@@ -82,8 +93,8 @@ class ArmData:
     params: dict[str, Any]
     description: str | None = None
     reference: str | None = None
-    runs: list[RunData] = field(default_factory=list)  # complete, in seed order
-    missing: list[int] = field(default_factory=list)  # seeds without a complete run
+    runs: list[RunData] = field(default_factory=list)  # complete, in seed (then fold) order
+    missing: list[str] = field(default_factory=list)  # runs without a complete run folder: "seed-1" (or "seed-1-fold-0")
     failed: list[str] = field(default_factory=list)  # "seed-1: status failed"
 
     def values(self, key: str) -> list[float]:
@@ -114,6 +125,7 @@ class StudyData:
     description: str | None
     seeds: list[int]
     report: dict[str, Any]
+    cv: int | None
     arms: list[ArmData]
     data: dict[str, Any] | None
     notes: list[str]
@@ -123,12 +135,12 @@ class StudyData:
         return next(a for a in self.arms if a.name == name)
 
 
-def _run(study_dir: Path, arm: str, seed: int, metrics_file: str = TEST_METRICS) -> RunData:
-    d = study_dir / "runs" / arm / f"seed-{seed}"
+def _run(study_dir: Path, arm: str, seed: int, metrics_file: str = TEST_METRICS, fold: int | None = None) -> RunData:
+    d = study_dir / "runs" / arm / replicate_name(seed, fold)
     manifest = read_manifest(d)
     status = manifest.status if manifest else None
     metrics = read_test_metrics(d, metrics_file) if status == STATUS_COMPLETE else None
-    return RunData(arm, seed, d, status, manifest or Manifest(), metrics)
+    return RunData(arm, seed, d, status, manifest or Manifest(), metrics, fold)
 
 
 def load_study_dir(study_dir: str | Path) -> StudyData:
@@ -142,6 +154,8 @@ def load_study_dir(study_dir: str | Path) -> StudyData:
     except yaml.YAMLError as e:
         raise RunError(f"{path}: unreadable study file ({str(e).splitlines()[0]})") from None
     seeds = [int(s) for s in study.get("seeds") or []]
+    cv = int(study["cv"]) if study.get("cv") else None
+    replicates = [(seed, fold) for seed in seeds for fold in (range(cv) if cv else [None])]
     arms = []
     for a in study.get("arms") or []:
         arm = ArmData(name=a["name"], group=a.get("group", a["name"]), kind=a["kind"], label=a.get("label", a["name"]),
@@ -149,19 +163,19 @@ def load_study_dir(study_dir: str | Path) -> StudyData:
                       description=a.get("description"), reference=a.get("reference"))
         source = arm.reference if arm.kind == "reference" else arm.name
         metrics_file = REFERENCE_METRICS if arm.kind == "reference" else TEST_METRICS
-        for seed in seeds:
-            run = _run(study_dir, source, seed, metrics_file)
+        for seed, fold in replicates:
+            run = _run(study_dir, source, seed, metrics_file, fold)
             if run.status == STATUS_COMPLETE and run.metrics is not None:
                 if arm.kind == "reference":  # the pretrained model before training: no cost of its own
                     run = RunData(arm.name, seed, run.dir, run.status, run.manifest,
-                                  TestMetrics(scores=run.metrics.scores))
+                                  TestMetrics(scores=run.metrics.scores), fold)
                 arm.runs.append(run)
             else:
-                arm.missing.append(seed)
+                arm.missing.append(replicate_name(seed, fold))
                 if run.status not in (None, STATUS_COMPLETE):
-                    arm.failed.append(f"seed-{seed}: {run.status}")
+                    arm.failed.append(f"{replicate_name(seed, fold)}: {run.status}")
         arms.append(arm)
     data = _read_json(study_dir / "data.json")
     return StudyData(dir=study_dir, name=study.get("name", study_dir.name), description=study.get("description"),
-                     seeds=seeds, report=study.get("report") or {}, arms=arms, data=data,
+                     seeds=seeds, report=study.get("report") or {}, cv=cv, arms=arms, data=data,
                      notes=list(study.get("notes") or []), study=study)

@@ -148,9 +148,9 @@ def learning_curves_arm(arm: ArmData, color: Any, metric: str, path: Path) -> Pa
     for i, run in enumerate(arm.runs):
         cv = run_curves(run.history, metric)
         st = styles[i % len(styles)]
-        a_train.plot(cv["train_epoch"], cv["train_loss"], st, color=color, ms=3, label=f"seed {run.seed}")
-        a_val.plot(cv["epoch"], cv["eval_loss"], st, color=color, ms=3, label=f"seed {run.seed}")
-        a_metric.plot(cv["epoch"], cv[f"eval_{metric}"], st, color=color, ms=3, label=f"seed {run.seed}")
+        a_train.plot(cv["train_epoch"], cv["train_loss"], st, color=color, ms=3, label=run.replicate)
+        a_val.plot(cv["epoch"], cv["eval_loss"], st, color=color, ms=3, label=run.replicate)
+        a_metric.plot(cv["epoch"], cv[f"eval_{metric}"], st, color=color, ms=3, label=run.replicate)
     a_metric.legend(fontsize=7)
     fig.suptitle(f"{arm.name}: {arm.label}")
     fig.tight_layout()

@@ -45,7 +45,8 @@ def final_config(s: ArmSummary) -> tuple[dict[str, Any], str]:
     """
     first = s.arm.runs[0]
     settings = yaml.safe_load(yaml.safe_dump(first.config or s.arm.settings))  # a deep copy
-    settings["data"] = {**settings.get("data", {}), "train_on_validation": True}
+    data = {k: v for k, v in settings.get("data", {}).items() if k not in ("cv_folds", "cv_fold")}  # all rows now
+    settings["data"] = {**data, "train_on_validation": True}
     name = f"{s.name}-final"
     if s.arm.kind == "baseline":
         chosen = (first.metrics.extra.get("baseline") or {}) if first.metrics else {}

@@ -11,6 +11,11 @@ Comparisons against the best arm are corrected with **Holm-Bonferroni**.
 **McNemar's test** on per-example correctness is reported per seed alongside
 (unadjusted): exact two-sided binomial on the discordant pairs when there are fewer
 than 25 of them, otherwise chi-squared with continuity correction.
+
+Under K-fold cross-validation the fold-to-fold differences are tested too, with the
+**corrected resampled t-test** (Nadeau and Bengio, 2003): the variance of the K paired
+differences is inflated by ``1/K + n_validation/n_train`` (the folds' training sets overlap,
+so the plain t-test's independence assumption fails and it rejects far too often).
 """
 
 from __future__ import annotations
@@ -22,6 +27,28 @@ import numpy as np
 
 EXACT_BELOW = 25  # discordant pairs: exact binomial below this, chi-squared from here on
 VERDICT_BETTER, VERDICT_SAME, VERDICT_WORSE = "better", "no detectable difference", "worse"
+
+
+@dataclass
+class CorrectedT:
+    diff: float  # mean over folds of score(A) - score(B)
+    t: float
+    p_value: float  # two-sided, K - 1 degrees of freedom
+    folds: int
+
+
+def corrected_resampled_t(diffs: Sequence[float], test_train_ratio: float) -> CorrectedT:
+    """Nadeau and Bengio's corrected resampled t-test on per-fold score differences."""
+    from scipy import stats
+
+    d = np.asarray(diffs, dtype=np.float64)
+    k = len(d)
+    mean = float(d.mean()) if k else 0.0
+    var = float(d.var(ddof=1)) if k > 1 else 0.0
+    if k < 2 or np.all(d == d[0]):  # identical differences on every fold: no spread to test against
+        return CorrectedT(mean, float("inf") if mean else 0.0, 0.0 if mean and k > 1 else 1.0, k)
+    t = mean / np.sqrt((1.0 / k + test_train_ratio) * var)
+    return CorrectedT(mean, float(t), float(2 * stats.t.sf(abs(t), df=k - 1)), k)
 
 
 @dataclass

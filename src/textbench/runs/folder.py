@@ -16,6 +16,11 @@ from textbench.runs.records import MANIFEST, STATUS_COMPLETE
 from textbench.utils.io import read_json, write_json_atomic
 
 
+def replicate_name(seed: int, fold: int | None = None) -> str:
+    """A study run's folder name in its arm: ``seed-<s>``, or ``seed-<s>-fold-<f>`` under cross-validation."""
+    return f"seed-{seed}" if fold is None else f"seed-{seed}-fold-{fold}"
+
+
 def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 

@@ -120,6 +120,8 @@ def resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
 
 def resolve_study_data(cfg: StudyConfig, base: Path) -> DataConfig:
     raw = resolve_paths({"data": to_dict(cfg.data)}, base)["data"]
+    if cfg.cv is not None:  # every run's data knows the folds; each run takes its own (PlannedRun.fold)
+        raw["cv_folds"] = cfg.cv
     return from_dict(DataConfig, raw, "data")
 
 

@@ -11,6 +11,7 @@ output_dir: studies            # the study folder is <output_dir>/<name>/
 report: {metric: macro_f1, alpha: 0.05}
 tune: {trials: 8}              # optional: search every model arm with the same budget first
 resources: {num_cpus: 2}       # optional: what each run asks of a Ray cluster (--executor ray)
+cv: 5                          # optional: 5-fold cross-validation over train + validation (small data)
 arms:
   - name: scratch
     config: ../scratch-encoder.yaml   # a run config (relative to this file); optional
@@ -111,6 +112,7 @@ class StudyConfig:
     report: ReportConfig = field(default_factory=ReportConfig)  # how the report compares arms
     tune: TuneConfig | None = None  # a search per model arm, equal budgets (see textbench.tuning)
     resources: ResourcesConfig | None = None  # what each run asks of a cluster node (--executor ray; arms override)
+    cv: int | None = None  # K-fold cross-validation: every arm x seed on each of K folds of train + validation
 
     def validate(self, where: str) -> None:
         pre = "" if where == "config" else f"{where}."
@@ -132,6 +134,10 @@ class StudyConfig:
                 raise ConfigError(f"{pre}shared.{key}: not allowed here; {key} is set by {where_set}")
         if self.resources is not None:
             self.resources.validate(f"{pre}resources")
+        if self.cv is not None and self.cv < 2:
+            raise ConfigError(f"{pre}cv: cross-validation needs at least 2 folds, got {self.cv}")
+        if self.cv is not None and self.data.train_on_validation:
+            raise ConfigError(f"{pre}cv: the folds are cut from train + validation; drop data.train_on_validation")
         if not self.arms and not self.baselines:
             raise ConfigError(f"{pre}arms: the study has no arms")
 

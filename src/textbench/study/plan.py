@@ -8,7 +8,7 @@ Layout of ``<output_dir>/<name>/``:
 - ``prepared/<key>/``: each distinct data config, cleaned and split once (``key``: a hash of
   the settings and the data files' bytes); every run loads its data from here
 - ``tokenizers/<key>/``: tokenizers trained once and shared by the runs that ask for them
-- ``runs/<arm>/seed-<seed>/``: ordinary run folders (baselines write the same files)
+- ``runs/<arm>/seed-<seed>/`` (``seed-<seed>-fold-<f>/`` with ``cv:``): ordinary run folders (baselines write the same files)
 - ``pretrain/<arm>/seed-<seed>/``: MLM pretraining runs, where arms ask for them
 - ``report.md``, ``report.html``, ``figures/*.png``
 """
@@ -24,6 +24,7 @@ from typing import Any
 from textbench.config.loader import apply_overrides, load_dataclass, load_yaml, to_dict
 from textbench.data.config import DataConfig
 from textbench.errors import ConfigError
+from textbench.runs.folder import replicate_name
 from textbench.study.arms import ResolvedArm, resolve_arms, resolve_study_data
 from textbench.study.config import StudyConfig, check_name, study_name
 
@@ -50,10 +51,11 @@ class PlannedRun:
     arm: ResolvedArm
     seed: int
     study_dir: Path
+    fold: int | None = None  # cross-validation: the fold this run validates on
 
     @property
     def key(self) -> str:
-        return f"{self.arm.name}/seed-{self.seed}"
+        return f"{self.arm.name}/{self.name}"
 
     @property
     def out_dir(self) -> Path:
@@ -61,7 +63,7 @@ class PlannedRun:
 
     @property
     def name(self) -> str:
-        return f"seed-{self.seed}"
+        return replicate_name(self.seed, self.fold)
 
     @property
     def run_dir(self) -> Path:
@@ -69,7 +71,7 @@ class PlannedRun:
 
     @property
     def config_path(self) -> Path:
-        return self.study_dir / "configs" / self.arm.name / f"seed-{self.seed}.yaml"
+        return self.study_dir / "configs" / self.arm.name / f"{self.name}.yaml"
 
     @property
     def pretrain_dir(self) -> Path:
@@ -78,6 +80,10 @@ class PlannedRun:
     def config(self) -> Any:
         """The run's typed config; its trackers (train.report_to) group it under the study's name."""
         cfg = self.arm.run_config(self.seed, self.out_dir.resolve(), self.name)
+        if self.fold is not None:
+            import dataclasses
+
+            cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, cv_fold=self.fold))
         train = getattr(cfg, "train", None)
         if train is not None and train.report_to and not train.project:
             import dataclasses
@@ -99,9 +105,14 @@ class Study:
     def seeds(self) -> list[int]:
         return list(self.cfg.seeds)
 
+    @property
+    def folds(self) -> list[int | None]:
+        return list(range(self.cfg.cv)) if self.cfg.cv else [None]
+
     def runs(self) -> list[PlannedRun]:
-        """Every arm x seed that trains, seed-major (a whole first seed comes first)."""
-        return [PlannedRun(a, s, self.dir) for s in self.seeds for a in self.arms if a.kind != "reference"]
+        """Every arm x seed (x fold) that trains, seed-major (a whole first seed comes first)."""
+        return [PlannedRun(a, s, self.dir, f) for s in self.seeds for f in self.folds for a in self.arms
+                if a.kind != "reference"]
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved study saved as ``study.yaml`` (what ``textbench report`` reads)."""
@@ -110,6 +121,7 @@ class Study:
             "description": self.cfg.description,
             "data": to_dict(self.data),
             "seeds": self.seeds,
+            "cv": self.cfg.cv,
             "report": to_dict(self.cfg.report),
             "arms": [a.to_dict() for a in self.arms],
         }

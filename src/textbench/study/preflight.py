@@ -84,6 +84,15 @@ def preflight(study: Study) -> tuple[list[str], Any, dict[str, Any]]:
             by_key[data_key(arm_data)] = arm_prepared
         if any(k.startswith("data.") for k in arm.params):
             group_rows.setdefault(arm.group, {}).setdefault(rows[key], []).append(arm.name)
+    if study.cfg.cv:  # each fold's data, checked now (a class too small for K folds fails here) and stored once
+        import dataclasses
+
+        for fold in range(study.cfg.cv):
+            fold_data = dataclasses.replace(study.data, cv_fold=fold)
+            by_key[data_key(fold_data)] = prepare_data(fold_data)
+        train_rows = len(prepared.splits["train"]) + len(prepared.splits["validation"])
+        notes.append(f"data: {study.cfg.cv}-fold cross-validation over the {train_rows:,} rows of train + validation"
+                     " (stratified, data.split_seed); every arm and seed trains once per fold; test untouched")
     for group, by_rows in group_rows.items():
         for n, names in by_rows.items():
             if len(names) > 1:

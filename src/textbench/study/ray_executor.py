@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -95,7 +96,7 @@ class RayCluster:
         except ray.exceptions.TaskCancelledError:
             return RunOutcome(run, "failed", message="interrupted (the run saved its checkpoint)")
         except ray.exceptions.RayError as e:
-            return RunOutcome(run, "failed", message=f"Ray: {str(e).strip().splitlines()[0][:300]}")
+            return RunOutcome(run, "failed", message=f"on Ray: {ray_error(e)}")
 
     def run_searches(self, jobs: list[Any]) -> list[dict[str, Any]]:
         """Every tuned arm's search side by side, one task per arm (its trials in turn, as locally)."""
@@ -115,7 +116,7 @@ class RayCluster:
             cause = getattr(e, "cause", None)
             if isinstance(cause, TextbenchError):
                 raise cause from None
-            raise RunError(f"tuning on Ray failed: {str(e).strip().splitlines()[0][:300]}") from None
+            raise RunError(f"tuning on Ray failed: {ray_error(e)}") from None
         except KeyboardInterrupt:
             for ref in refs:
                 ray.cancel(ref)
@@ -127,6 +128,19 @@ class RayCluster:
 def _remote(fn: Callable[..., Any]) -> Any:
     """``fn`` as a Ray remote function, made once per driver."""
     return _ray().remote(fn)
+
+
+def ray_error(e: BaseException) -> str:
+    """One line for a Ray error: the task's own exception when Ray carries it, else Ray's last line."""
+    cause = getattr(e, "cause", None)
+    if isinstance(cause, TextbenchError):
+        return cause.one_line()
+    if isinstance(cause, BaseException):
+        text = str(cause).strip()
+        return f"{type(cause).__name__}: {text.splitlines()[0][:300]}" if text else type(cause).__name__
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln).strip() for ln in str(e).splitlines()]
+    lines = [ln for ln in lines if ln]
+    return lines[-1][:300] if lines else type(e).__name__
 
 
 def _planned(job: Any) -> PlannedRun:

@@ -19,6 +19,8 @@ def _comparable(cfg: dict[str, Any], pretrained: bool = False) -> dict[str, Any]
         out["train"] = {k: v for k, v in out["train"].items() if k not in ("seed", "project")}
     if isinstance(out.get("model"), dict):
         out["model"] = {k: v for k, v in out["model"].items() if k != "from_pretraining_run"}
+    if isinstance(out.get("data"), dict):  # cross-validation: the study sets each run's fold
+        out["data"] = {k: v for k, v in out["data"].items() if k != "cv_fold"}
     return out
 
 
