@@ -136,7 +136,8 @@ def test_a_run_whose_ray_worker_dies_is_retried_and_resumes(tmp_path, tiny_bert_
 def test_ctrl_c_on_the_driver_stops_the_runs_and_a_rerun_continues(tmp_path, tiny_bert_dir, cluster):
     from textbench.runs.lock import lock_holder
 
-    arms = [{"name": "long", "set": {"model.name_or_path": str(tiny_bert_dir), "train.epochs": 8}}]
+    # long enough (40 epochs of 4 steps) that the stop reaches it mid-training
+    arms = [{"name": "long", "set": {"model.name_or_path": str(tiny_bert_dir), "train.epochs": 40}}]
     path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], baselines=[], arms=arms)
     _run(_study(path, tmp_path / "local"))
     cmd = _study(path, tmp_path / "ray", "--executor", "ray", "--address", cluster)

@@ -94,25 +94,33 @@ def _stop_child(proc: subprocess.Popen) -> None:
             continue
 
 
-def _die_with_study() -> Callable[[], None] | None:
-    """Linux: a child gets SIGTERM (a saving stop, like Ctrl-C) when the study process dies, even by
-    kill -9, so no run trains on as an orphan. Resolved before the fork; the child only calls it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
+def _child_setup() -> Callable[[], None]:
+    """What a run's process sets up between fork and exec (resolved before the fork).
 
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+    Ctrl-C reaches it: the study stops a run with SIGINT, and a study started where SIGINT is
+    ignored (a background job) or blocked (a Ray worker) would otherwise pass that on to the
+    child, which then never stops. Linux: it gets SIGTERM (a saving stop, like Ctrl-C) when the study process
+    dies, even by kill -9, so no run trains on as an orphan.
+    """
+    prctl = None
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            prctl = None
     study_pid = os.getpid()
 
-    def set_parent_death_signal() -> None:
-        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        if os.getppid() != study_pid:  # the study died before the signal was set
-            os.kill(os.getpid(), signal.SIGTERM)
+    def setup() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Python then turns it into KeyboardInterrupt
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        if prctl is not None:
+            prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+            if os.getppid() != study_pid:  # the study died before the signal was set
+                os.kill(os.getpid(), signal.SIGTERM)
 
-    return set_parent_death_signal
+    return setup
 
 
 def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | None = None,
@@ -124,7 +132,7 @@ def _run_subprocess(cmd: list[str], log_path: Path, tick: Callable[[], None] | N
         f.flush()
         # its own session: the terminal's Ctrl-C reaches the study, which stops each run once (_stop_child)
         proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=_child_env(launch.env),
-                                start_new_session=True, preexec_fn=_die_with_study())
+                                start_new_session=True, preexec_fn=_child_setup())
         try:
             last_tick = time.monotonic()
             while True:

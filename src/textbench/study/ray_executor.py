@@ -8,10 +8,10 @@ On the node, the task runs exactly what the local executor runs (``one_run.run_o
 folder means the same whichever executor made it. Every node must see the study folder at
 the same path (shared storage, e.g. NFS); the task checks that before it starts.
 
-Faults: when a task's worker process or node dies, its training subprocess is stopped
-(parent-death signal: it saves a checkpoint when it can), Ray runs the task again
-(``max_retries``) and ``run_one`` resumes the run from its last checkpoint. Ctrl-C on the
-driver cancels the tasks: each run saves, stops, and the same command continues the study.
+Faults: when a task's worker process or node dies, Ray ends its training subprocess too, runs
+the task again (``max_retries``) and ``run_one`` resumes the run from its last checkpoint.
+Ctrl-C on the driver cancels the tasks (a KeyboardInterrupt in each): each run saves, stops,
+and the same command continues the study.
 """
 
 from __future__ import annotations
