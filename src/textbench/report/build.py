@@ -245,7 +245,7 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
     blocks: list[Block] = [Heading("Results on the test set")]
     mem_kinds = {s.memory_kind for s in summaries if s.memory_kind}
     mem_title = "peak GPU memory (MB)" if mem_kinds == {"GPU"} else "peak memory (MB)"
-    header = ["arm", "seeds", *(METRIC_NAMES[k] for k in QUALITY), "params (total)", "params (trainable)",
+    header = ["arm", "runs" if sd.cv else "seeds", *(METRIC_NAMES[k] for k in QUALITY), "params (total)", "params (trainable)",
               "train time (s)", "s / epoch", mem_title, "test inference (s)", "texts / s", "best epoch", "converged"]
     # column index -> (value getter, higher is better)
     cols: dict[int, tuple[Any, bool]] = {}

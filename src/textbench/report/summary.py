@@ -42,8 +42,9 @@ def summary_lines(summaries: list[ArmSummary], sig: Significance, num_labels: in
     worse = [c.arm for c in sig.comparisons if c.verdict == "worse"]
     q = best.quality[metric]
     seeds = len(best.arm.runs)
+    over = "runs (seeds x cross-validation folds)" if any(r.fold is not None for r in best.arm.runs) else "seeds"
     text = (f"**Quality:** `{best.name}` ({best.arm.label}) has the highest mean test {mname},"
-            f" {fmt_q(q, seeds)}{f' over {seeds} seeds' if seeds > 1 else ''}.")
+            f" {fmt_q(q, seeds)}{f' over {seeds} {over}' if seeds > 1 else ''}.")
     if same:
         text += (f" No detectable difference from it (paired bootstrap, Holm-adjusted, alpha {sig.alpha:g}): "
                  + ", ".join(f"`{n}`" for n in same) + ".")
