@@ -76,6 +76,14 @@ def _same_metrics(got: dict[str, dict], ref: dict[str, dict]) -> None:
         assert got[key]["loss"] == pytest.approx(ref[key]["loss"], rel=1e-4), key
 
 
+def _wait_for_a_checkpoint(driver: subprocess.Popen, run: Path) -> None:
+    deadline = time.monotonic() + 240
+    while not (run / "checkpoints").is_dir() or not any((run / "checkpoints").glob("checkpoint-*")):
+        assert driver.poll() is None, driver.stdout.read()
+        assert time.monotonic() < deadline, "no checkpoint was written"
+        time.sleep(0.05)
+
+
 def _commands(run: Path) -> list[str]:
     return [ln for ln in (run / "train.log").read_text().splitlines() if ln.startswith("$ ")]
 
@@ -113,11 +121,7 @@ def test_a_run_whose_ray_worker_dies_is_retried_and_resumes(tmp_path, tiny_bert_
     driver = subprocess.Popen(_study(path, tmp_path / "ray", "--executor", "ray", "--address", cluster),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
     try:
-        deadline = time.monotonic() + 240
-        while not (run / "checkpoints").is_dir() or not any((run / "checkpoints").glob("checkpoint-*")):
-            assert driver.poll() is None, driver.stdout.read()
-            assert time.monotonic() < deadline, "no checkpoint was written"
-            time.sleep(0.05)
+        _wait_for_a_checkpoint(driver, run)
         child = int(lock_holder(run))  # the process training the run; its parent is the Ray worker
         worker = psutil.Process(child).ppid()
         assert "ray" in " ".join(psutil.Process(worker).cmdline()).lower()
@@ -146,11 +150,7 @@ def test_ctrl_c_on_the_driver_stops_the_runs_and_a_rerun_continues(tmp_path, tin
                               start_new_session=True,  # its own process group, like a terminal's job
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        deadline = time.monotonic() + 240
-        while not (run / "checkpoints").is_dir() or not any((run / "checkpoints").glob("checkpoint-*")):
-            assert driver.poll() is None, driver.stdout.read()
-            assert time.monotonic() < deadline, "no checkpoint was written"
-            time.sleep(0.05)
+        _wait_for_a_checkpoint(driver, run)
         child = int(lock_holder(run))
         os.killpg(driver.pid, signal.SIGINT)  # Ctrl-C in the driver's terminal
         out, _ = driver.communicate(timeout=300)
