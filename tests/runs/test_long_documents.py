@@ -40,7 +40,7 @@ def _run(tmp_path: Path, data: Path, strategy: str, *extra: str):
         "tokenizer.max_length=32", f"tokenizer.long_text={strategy}", "tokenizer.chunk_stride=8",
         "model.architecture={hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,"
         " pooling: max}",
-        "train.epochs=6", "train.batch_size=16", "train.learning_rate=3e-3", "train.threads=1",
+        "train.epochs=10", "train.batch_size=16", "train.learning_rate=3e-3", "train.threads=1",
         f"output.dir={tmp_path}", f"output.name={strategy}", *extra])
     return train_run(cfg, quiet=True)
 
