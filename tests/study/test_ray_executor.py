@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.studies import tiny_study
+from helpers.studies import runs_trained, tiny_study, two_drivers
 
 pytestmark = pytest.mark.ray
 ray = pytest.importorskip("ray")
@@ -181,17 +181,11 @@ def test_ctrl_c_on_the_driver_stops_the_runs_and_a_rerun_continues(tmp_path, tin
 def test_two_drivers_on_one_study_train_each_run_once(tmp_path, tiny_bert_dir, cluster):
     path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1, 2], baselines=["majority"], resources={"num_cpus": 1})
     cmd = _study(path, tmp_path / "s", "--executor", "ray", "--address", cluster)
-    drivers = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())]
-    time.sleep(1.0)
-    drivers.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()))
-    outs = [d.communicate(timeout=600) for d in drivers]
-    for d, (out, err) in zip(drivers, outs):
-        assert d.returncode == 0, err[-3000:]
+    outs = two_drivers(cmd, _env())
     sdir = tmp_path / "s" / "tiny"
     runs = sorted((sdir / "runs").glob("*/seed-*"))
     assert len(runs) == 4
     for run in runs:
         assert len(_commands(run)) == 1, f"{run} was trained more than once"
-    trained = [int(out.split(" runs trained")[0].rsplit(" ", 1)[-1]) for out, _ in outs]
-    assert sum(trained) == 4
+    assert sum(runs_trained(out) for out in outs) == 4
     assert yaml.safe_load((sdir / "study.yaml").read_text())["name"] == "tiny"

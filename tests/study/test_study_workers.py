@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from textbench.study.workers import CPUS_ENV, held_elsewhere, slot_env, try_clai
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_study_run import tiny_study  # noqa: E402 - the tiny study those tests use
+from helpers.studies import runs_trained, two_drivers  # noqa: E402
 
 HOLD = """
 import sys, time
@@ -102,19 +102,13 @@ def test_two_workers_share_one_study_folder(tmp_path, tiny_bert_dir):
     path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1, 2], baselines=["majority"])
     cmd = [sys.executable, "-m", "textbench", "study", str(path), "--output-dir", str(tmp_path / "s"),
            "--no-progress"]
-    workers = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())]
-    time.sleep(1.0)
-    workers.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()))
-    outs = [w.communicate(timeout=600) for w in workers]
-    for w, (out, err) in zip(workers, outs):
-        assert w.returncode == 0, err[-2000:]
+    outs = two_drivers(cmd, _env())
     sdir = tmp_path / "s" / "tiny"
     runs = [sdir / "runs" / a / f"seed-{s}" for a in ("majority", "bert") for s in (1, 2)]
     for run in runs:
         assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
         assert _commands_in_log(run) == 1, f"{run} was trained more than once"
-    trained = [int(out.split(" runs trained")[0].rsplit(" ", 1)[-1]) for out, _ in outs]
-    assert sum(trained) == len(runs)
+    assert sum(runs_trained(out) for out in outs) == len(runs)
     assert (sdir / "report.html").is_file()
 
 

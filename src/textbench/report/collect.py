@@ -47,10 +47,6 @@ class RunData:
         """``seed 1``, or ``seed 1, fold 2`` under cross-validation (for legends and tables)."""
         return f"seed {self.seed}" if self.fold is None else f"seed {self.seed}, fold {self.fold}"
 
-    @property
-    def key(self) -> tuple[int, int | None]:
-        return self.seed, self.fold
-
     @cached_property
     def config(self) -> dict[str, Any]:
         try:

@@ -171,6 +171,11 @@ class _Finetune:
     test: bool = True  # False: a tuning trial (validation only, no model saved)
     callbacks: list[Any] = field(default_factory=list)
 
+    @property
+    def cut(self) -> LongText:
+        """How texts longer than the window are read (``tokenizer.long_text``)."""
+        return LongText.of(self.cfg.tokenizer)
+
     def run(self, folder: RunFolder) -> RunResult:
         cfg, run_dir = self.cfg, folder.path
         params = count_parameters(self.model)
@@ -187,7 +192,7 @@ class _Finetune:
         predictor = Predictor(
             self.model, self.built.tokenizer, label_names=self.prepared.label_names,
             batch_size=cfg.train.eval_batch_size, bf16=env.use_bf16(cfg.train.precision),
-            cut=LongText.of(cfg.tokenizer),
+            cut=self.cut,
         )
         if self.test:
             dist.on_main(lambda: self._reference(predictor, run_dir))
@@ -236,7 +241,7 @@ class _Finetune:
             args=args,
             processing_class=self.built.tokenizer,
             compute_metrics=make_compute_metrics(len(self.prepared.label_names),
-                                                 per_text_metrics(self.tokenized["validation"], LongText.of(cfg.tokenizer))),
+                                                 per_text_metrics(self.tokenized["validation"], self.cut)),
             callbacks=callbacks,
             class_weights=weights,
             head_learning_rate=cfg.method.head_learning_rate,
@@ -287,7 +292,7 @@ class _Finetune:
         publish_model(run_dir, save)
         cost = dataclasses.replace(cost, **peak_memory(), **inference, test_examples=len(texts),
                                    # windows' cached probabilities do not add up to a text's: no check then
-                                   extra=cache.cost(None if LongText.of(cfg.tokenizer).windows else probs,
+                                   extra=cache.cost(None if self.cut.windows else probs,
                                                     cfg.train.eval_batch_size))
         metrics = TestMetrics(scores=scores, cost=cost)
         write_test_results(run_dir, metrics, labels, probs, names, history)

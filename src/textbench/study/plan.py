@@ -15,6 +15,7 @@ Layout of ``<output_dir>/<name>/``:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -81,13 +82,9 @@ class PlannedRun:
         """The run's typed config; its trackers (train.report_to) group it under the study's name."""
         cfg = self.arm.run_config(self.seed, self.out_dir.resolve(), self.name)
         if self.fold is not None:
-            import dataclasses
-
             cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, cv_fold=self.fold))
         train = getattr(cfg, "train", None)
         if train is not None and train.report_to and not train.project:
-            import dataclasses
-
             cfg = dataclasses.replace(cfg, train=dataclasses.replace(train, project=self.study_dir.name))
         return cfg
 

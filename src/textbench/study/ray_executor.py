@@ -30,6 +30,7 @@ from typing import Any, Callable
 from textbench.errors import ConfigError, RunError, TextbenchError
 from textbench.runtime.cpus import THREADS_ENV
 from textbench.study.one_run import Launch, RunOutcome, run_one
+from textbench.study.arms import ResolvedArm
 from textbench.study.plan import PlannedRun
 from textbench.study.resources import TaskResources, task_resources
 
@@ -76,18 +77,19 @@ class RayCluster:
         gpus = float(ray.cluster_resources().get("GPU", 0))
         return cls(address, max_retries, gpus, max(cpus or [1.0]), len(alive))
 
-    def resources(self, run: PlannedRun) -> TaskResources:
-        res = task_resources(run.arm.resources, baseline=run.arm.kind == "baseline",
+    def resources(self, arm: ResolvedArm) -> TaskResources:
+        """What a run (or search) of ``arm`` asks of a node."""
+        res = task_resources(arm.resources, baseline=arm.kind == "baseline",
                              cluster_gpus=self.cluster_gpus, largest_node_cpus=self.largest_node_cpus)
         if res.num_cpus > self.largest_node_cpus:
-            raise ConfigError(f"arm {run.arm.name!r}: resources.num_cpus {res.num_cpus:g} is more than any node"
+            raise ConfigError(f"arm {arm.name!r}: resources.num_cpus {res.num_cpus:g} is more than any node"
                               f" of the cluster has ({self.largest_node_cpus:g}); one run stays on one node")
         return res
 
     def run(self, run: PlannedRun, launch: Launch, tick: Callable[[], None] | None) -> RunOutcome:
         """Train one run as a Ray task and wait for it (cancelling it when ``launch.stop`` is set)."""
         ray = _ray()
-        res = self.resources(run)
+        res = self.resources(run.arm)
         task = _remote(_run_task).options(**res.ray_options(), max_retries=self.max_retries,
                                           retry_exceptions=False, name=f"textbench {run.key}")
         ref = task.remote(run, os.getcwd(), launch.prefix, res.threads)
@@ -106,7 +108,7 @@ class RayCluster:
                         " tune.storage to a database URL every node reaches (PostgreSQL, MySQL)", self.nodes)
         refs = []
         for job in jobs:
-            res = self.resources(_planned(job))
+            res = self.resources(job.arm)
             task = _remote(_search_task).options(**res.ray_options(), max_retries=self.max_retries,
                                                  retry_exceptions=False, name=f"textbench tune {job.arm.name}")
             refs.append(task.remote(job, os.getcwd(), res.threads))
@@ -141,11 +143,6 @@ def ray_error(e: BaseException) -> str:
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln).strip() for ln in str(e).splitlines()]
     lines = [ln for ln in lines if ln]
     return lines[-1][:300] if lines else type(e).__name__
-
-
-def _planned(job: Any) -> PlannedRun:
-    """A search's arm as a run, for its resources."""
-    return PlannedRun(job.arm, 0, Path(job.data_store).parent)
 
 
 def _wait(ref: Any, stop: threading.Event | None, tick: Callable[[], None] | None) -> Any:
