@@ -69,6 +69,33 @@ def _tiny_csv(tmp_path: Path) -> Path:
     return p
 
 
+@pytest.fixture
+def tiny_multilabel_csv(tmp_path: Path) -> Path:
+    """A small multi-label CSV (columns ``text``, ``labels`` = "|"-joined names), 90 rows."""
+    return tiny_multilabel(tmp_path)
+
+
+def tiny_multilabel(tmp_path: Path, rows: int = 90) -> Path:
+    """Labels sport / politics / music, each from its own words; a row has none, one, two or all three."""
+    import random
+
+    rng = random.Random(0)
+    words = {"sport": ["goal", "match", "team", "coach"], "politics": ["vote", "minister", "law", "senate"],
+             "music": ["song", "guitar", "album", "band"]}
+    filler = ["the", "today", "some", "news", "about", "people"]
+    sets = [("sport",), ("politics",), ("music",), ("sport", "politics"), ("politics", "music"),
+            ("sport", "music"), ()]
+    lines = ["text,labels"]
+    for i in range(rows):
+        labels = sets[i % len(sets)]
+        text = [rng.choice(words[label]) for label in labels for _ in range(2)] + rng.sample(filler, 3)
+        rng.shuffle(text)
+        lines.append(f"{' '.join(text)} item{i},{'|'.join(labels)}")
+    p = tmp_path / "multilabel.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tmp_path_factory) -> Path:
     from helpers.tiny_models import tiny_bert

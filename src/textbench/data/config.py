@@ -34,6 +34,15 @@ class DataConfig:
     """Column holding the class label, as integer id or name (ignored by semicolon)."""
     label_names: list[str] | None = None
     """Explicit class order (index = id); default: see `textbench.data.labels`."""
+    multi_label: bool = False
+    """Each text may have several labels (or none): a list per row (JSON list or a `label_delimiter`-separated
+    string) in `label_column`, or several 0/1 columns (`label_columns`); trained with one sigmoid per label."""
+    label_delimiter: str = ","
+    """With multi_label: separator of the names in a label cell (`sport|politics`); a JSON list cell is read
+    as a list whatever the delimiter."""
+    label_columns: list[str] | None = None
+    """Several 0/1 columns, one per label (1: the label applies); the labels are these column names, in this
+    order. Implies multi_label; replaces label_column."""
     label_case: Literal["refuse", "fold", "keep"] = "refuse"
     """Names differing only in case or Unicode form (`pos`, `Pos`, `POS`): refuse them (an error listing
     them), fold them into one class (the most frequent spelling), or keep them as separate classes."""
@@ -69,7 +78,11 @@ class DataConfig:
 
     def validate(self) -> None:
         """Raise ConfigError for values out of range."""
-        if self.text_column == self.label_column:
+        if self.label_columns is not None:
+            self._validate_label_columns()
+        if self.multi_label and not self.label_delimiter:
+            raise ConfigError("data.label_delimiter must not be empty (it separates the labels of a row)")
+        if self.label_columns is None and self.text_column == self.label_column:
             raise ConfigError(f"data.text_column and data.label_column are both {self.text_column!r}; the label"
                               " must be its own column")
         for key in ("validation_size", "test_size"):
@@ -105,3 +118,27 @@ class DataConfig:
             "".encode(self.encoding)
         except LookupError:
             raise ConfigError(f"data.encoding: unknown encoding {self.encoding!r}") from None
+
+    def _validate_label_columns(self) -> None:
+        columns = self.label_columns or []
+        if len(columns) < 2:
+            raise ConfigError(f"data.label_columns needs at least two columns (one per label), got {columns}")
+        if len(set(columns)) != len(columns):
+            raise ConfigError(f"data.label_columns has repeated columns: {columns}")
+        if self.text_column in columns:
+            raise ConfigError(f"data.label_columns includes the text column {self.text_column!r}")
+        if self.format == "semicolon":
+            raise ConfigError("data.label_columns needs a file with a header (CSV, TSV, JSON, JSONL, Parquet),"
+                              " not the semicolon format")
+        if self.label_names is not None:
+            raise ConfigError("data.label_columns names the labels already; leave data.label_names out")
+
+    @property
+    def is_multi_label(self) -> bool:
+        """multi_label, or label_columns given (which imply it)."""
+        return self.multi_label or self.label_columns is not None
+
+    @property
+    def label_keys(self) -> str | list[str]:
+        """What the readers read as the label: `label_column`, or the list `label_columns`."""
+        return list(self.label_columns) if self.label_columns is not None else self.label_column

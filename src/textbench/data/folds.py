@@ -21,6 +21,8 @@ def fold_splits(splits: dict[str, RawSplit], ids: dict[str, list[int]], names: l
 
     pool = splits["train"].concat(splits["validation"])
     labels = ids["train"] + ids["validation"]
+    if labels and isinstance(labels[0], tuple):
+        return _multilabel_folds(splits, ids, pool, labels, names, k, fold, seed)
     counts = Counter(labels)
     small = [(names[c], n) for c, n in counts.items() if n < k]
     if small:
@@ -35,3 +37,23 @@ def fold_splits(splits: dict[str, RawSplit], ids: dict[str, list[int]], names: l
     ids["validation"] = [labels[i] for i in val_idx]
     return (f"cross-validation fold {fold + 1} of {k}: {len(train_idx):,} training and {len(val_idx):,} validation"
             " rows from train + validation (stratified); test untouched")
+
+
+def _multilabel_folds(splits: dict[str, RawSplit], ids: dict[str, list], pool: RawSplit, labels: list, names: list[str],
+                      k: int, fold: int, seed: int) -> str:
+    """Folds of multi-label rows by iterative stratification; labels rarer than ``k`` rows are named."""
+    from textbench.data.multilabel import fold_indices, indicator, label_counts
+
+    if len(labels) < k:
+        raise DataError(f"data.cv_folds: {k} folds need at least {k} rows in train + validation, found"
+                        f" {len(labels)}; use fewer folds")
+    train_idx, val_idx = fold_indices(indicator(labels), k, fold, seed)
+    splits["train"] = pool.take([int(i) for i in train_idx])
+    splits["validation"] = pool.take([int(i) for i in val_idx])
+    ids["train"] = [labels[i] for i in train_idx]
+    ids["validation"] = [labels[i] for i in val_idx]
+    rare = sorted(names[c] for c, n in label_counts(labels).items() if n < k)
+    rare_note = (f"; {len(rare)} label(s) have fewer than {k} rows ({', '.join(map(repr, rare[:5]))}), so some"
+                 " folds validate without them") if rare else ""
+    return (f"cross-validation fold {fold + 1} of {k}: {len(train_idx):,} training and {len(val_idx):,} validation"
+            f" rows from train + validation (iterative stratification); test untouched{rare_note}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textbench.data.raw import RawData, RawSplit
-from textbench.data.readers import check_columns, text_value
+from textbench.data.readers import LabelColumns, check_columns, text_value
 from textbench.errors import DataError
 
 SPLIT_ALIASES = {
@@ -22,7 +22,7 @@ def load_hub(
     config_name: str | None,
     revision: str | None,
     text_column: str,
-    label_column: str,
+    label_column: LabelColumns,
 ) -> RawData:
     """Load every split of `spec` and map the names to train/validation/test."""
     import datasets
@@ -53,17 +53,22 @@ def load_hub(
         ds = loaded[found]
         origin = f"hf:{spec}[{found}]"
         check_columns(Path(origin), list(ds.column_names), text_column, label_column, "hf")
-        feature = ds.features[label_column]
+        several = not isinstance(label_column, str)
+        columns = list(label_column) if several else [label_column]
+        feature = None if several else ds.features[label_column]
+        if isinstance(feature, (datasets.Sequence, list)):  # multi-label: a list of class ids per row
+            feature = feature.feature if isinstance(feature, datasets.Sequence) else feature[0]
         if isinstance(feature, datasets.ClassLabel) and declared is None:
             declared = list(feature.names)
-        table = ds.select_columns([text_column, label_column]).to_dict()
-        if ours != "train" and isinstance(feature, datasets.ClassLabel) and set(table[label_column]) == {-1}:
+        table = ds.select_columns([text_column, *columns]).to_dict()
+        labels = list(zip(*(table[c] for c in columns))) if several else list(table[label_column])
+        if ours != "train" and isinstance(feature, datasets.ClassLabel) and set(map(str, labels)) == {"-1"}:
             notes.append(f"{origin} is unlabelled (all labels -1); {ours} is made from train instead")
             continue
         texts = [text_value(t, f"{origin} row {i}") for i, t in enumerate(table[text_column], start=1)]
         splits[ours] = RawSplit(
             texts=texts,
-            labels=list(table[label_column]),
+            labels=labels,
             rows=list(range(1, len(texts) + 1)),
             origin=origin,
             row_kind="row",

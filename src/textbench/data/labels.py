@@ -9,6 +9,8 @@ Class order (label id = index), first rule that applies:
    decimal string and renumbered 0..K-1 (ids 0..K-1 stay as they are).
 4. String labels: the sorted distinct names seen in train.
 Validation/test labels that never occur in train are an error.
+
+Multi-label rows hold a tuple of labels (see `textbench.data.multilabel`); the rules apply to each label.
 """
 
 from __future__ import annotations
@@ -77,6 +79,16 @@ def normalize_labels(splits: dict[str, RawSplit], column: str) -> str:
     return first[0] if first else "str"
 
 
+def label_items(label: object) -> tuple:
+    """A row's labels as a tuple: the tuple of a multi-label row, or the one label of a single-label row."""
+    return label if isinstance(label, tuple) else (label,)
+
+
+def labels_seen(split: RawSplit) -> set:
+    """Distinct labels of a split (each label of a multi-label row counts)."""
+    return {item for label in split.labels for item in label_items(label)}
+
+
 def _fold(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
@@ -87,7 +99,8 @@ def label_variants(splits: dict[str, RawSplit], column: str, case: str) -> list[
     ``case="refuse"``: DataError listing them; ``"fold"``: relabel each to its most frequent
     spelling (a note says so); ``"keep"``: separate classes, as written. Returns notes.
     """
-    counts = Counter(label for split in splits.values() for label in split.labels if isinstance(label, str))
+    counts = Counter(item for split in splits.values() for label in split.labels for item in label_items(label)
+                     if isinstance(item, str))
     groups: dict[str, list[str]] = {}
     for name in counts:
         groups.setdefault(_fold(name), []).append(name)
@@ -100,8 +113,14 @@ def label_variants(splits: dict[str, RawSplit], column: str, case: str) -> list[
                         " separate classes; fix the data, set data.label_case: fold to merge them, or"
                         " data.label_case: keep to keep them apart")
     canonical = {name: g[0] for g in clashes for name in g}
+
+    def relabel(label: object) -> object:
+        if isinstance(label, tuple):
+            return tuple(sorted({canonical.get(item, item) for item in label}))
+        return canonical.get(label, label) if isinstance(label, str) else label
+
     for split in splits.values():
-        split.labels[:] = [canonical.get(label, label) if isinstance(label, str) else label for label in split.labels]
+        split.labels[:] = [relabel(label) for label in split.labels]
     return [f"labels differing only in case or Unicode form merged (data.label_case: fold): {listing}"
             f" -> {', '.join(repr(g[0]) for g in clashes[:5])}"]
 
@@ -115,7 +134,7 @@ def class_order(
         if kind == "int":
             return list(names), {i: i for i in range(len(names))}
         return list(names), {n: i for i, n in enumerate(names)}
-    seen = sorted(set(train.labels))  # type: ignore[type-var]
+    seen = sorted(labels_seen(train))  # type: ignore[type-var]
     return [str(v) for v in seen], {v: i for i, v in enumerate(seen)}
 
 
@@ -126,26 +145,34 @@ def encode_labels(
     names: list[str],
     names_from: str | None,
     train_ids: set[int] | None,
-) -> list[int]:
-    """Label ids of one split.
+) -> list:
+    """Label ids of one split (a sorted tuple of ids per multi-label row).
 
     `names_from` says where a fixed class list came from ("data.label_names" or
     the source); `train_ids` (for validation/test) are the ids present in train.
     """
-    ids: list[int] = []
-    for i, label in enumerate(split.labels):
-        lid = mapping.get(label)
-        if lid is None and names_from is not None:
-            what = f"ids 0..{len(names) - 1}" if isinstance(label, int) else "the names"
-            raise DataError(
-                f"{split.where(i)}: label {label!r} is not among {what} of {names_from} "
-                f"({', '.join(names)}); fix the row or set data.label_names"
-            )
-        if lid is None or (train_ids is not None and lid not in train_ids):
-            shown = label if lid is None else names[lid]
-            raise DataError(
-                f"{split.where(i)}: label {shown!r} in {name} never occurs in train; "
-                "every class needs training examples (check the split files or data.label_names)"
-            )
-        ids.append(lid)
+    ids: list = []
+    for i, row in enumerate(split.labels):
+        row_ids = tuple(sorted(_label_id(split, i, label, name, mapping, names, names_from, train_ids)
+                               for label in label_items(row)))
+        ids.append(row_ids if isinstance(row, tuple) else row_ids[0])
     return ids
+
+
+def _label_id(split: RawSplit, i: int, label: object, name: str, mapping: dict[object, int], names: list[str],
+              names_from: str | None, train_ids: set[int] | None) -> int:
+    """The id of one label of row ``i``; DataError naming the row when it has none."""
+    lid = mapping.get(label)
+    if lid is None and names_from is not None:
+        what = f"ids 0..{len(names) - 1}" if isinstance(label, int) else "the names"
+        raise DataError(
+            f"{split.where(i)}: label {label!r} is not among {what} of {names_from} "
+            f"({', '.join(names)}); fix the row or set data.label_names"
+        )
+    if lid is None or (train_ids is not None and lid not in train_ids):
+        shown = label if lid is None else names[lid]
+        raise DataError(
+            f"{split.where(i)}: label {shown!r} in {name} never occurs in train; "
+            "every class needs training examples (check the split files or data.label_names)"
+        )
+    return lid

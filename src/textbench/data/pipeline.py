@@ -14,7 +14,8 @@ import datasets
 
 from textbench.data.cleaning import clean_split, find_leakage, new_counts, remove_leakage
 from textbench.data.config import DataConfig
-from textbench.data.labels import class_order, encode_labels, label_variants, normalize_labels
+from textbench.data.labels import class_order, encode_labels, label_variants, labels_seen, normalize_labels
+from textbench.data.multilabel import multi_hot, multi_hot_feature, parse_label_sets
 from textbench.data.prepared import SPLITS, PreparedData
 from textbench.data.raw import RawSplit
 from textbench.data.sources import load_raw
@@ -42,10 +43,10 @@ def _leakage_warnings(leakage: dict[str, int], splits: dict[str, RawSplit]) -> l
 
 def _classes_without_examples(splits: dict[str, RawSplit]) -> list[str]:
     """Notes for training classes with no row in validation or test (too rare for the split)."""
-    trained = set(splits["train"].labels)
+    trained = labels_seen(splits["train"])
     notes = []
     for name in ("validation", "test"):
-        absent = sorted(str(c) for c in trained - set(splits[name].labels))
+        absent = sorted(str(c) for c in trained - labels_seen(splits[name]))
         if absent:
             notes.append(f"{len(absent)} class(es) have no examples in {name} ({', '.join(map(repr, absent[:10]))};"
                          f" too rare for the split): their {name} scores are undefined and macro averages"
@@ -61,7 +62,11 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
     """
     cfg.validate()
     raw = load_raw(cfg, Path(base_dir) if base_dir is not None else Path.cwd())
-    kind = normalize_labels(raw.splits, cfg.label_column)
+    multi = cfg.is_multi_label
+    if multi:
+        kind = parse_label_sets(raw.splits, cfg.label_column, cfg.label_delimiter, cfg.label_columns)
+    else:
+        kind = normalize_labels(raw.splits, cfg.label_column)
     notes = list(raw.notes) + label_variants(raw.splits, cfg.label_column, cfg.label_case)
     notes += _long_text_notes(raw.splits)
 
@@ -76,15 +81,17 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
                 drop_duplicates=cfg.drop_duplicates,
             )
             _check_not_empty(name, splits[name], cleaning[name])
-    classes = set(splits["train"].labels)
+    classes = labels_seen(splits["train"])
     if len(classes) < 2:
+        shown = f"only one class ({next(iter(classes))!r})" if classes else "no labels"
         raise DataError(
-            f"train ({splits['train'].origin}) has only one class ({next(iter(classes))!r}) "
+            f"train ({splits['train'].origin}) has {shown} "
             f"in column {cfg.label_column!r}; classification needs at least two"
         )
 
     splits, created = create_missing_splits(
-        splits, validation_size=cfg.validation_size, test_size=cfg.test_size, seed=cfg.split_seed
+        splits, validation_size=cfg.validation_size, test_size=cfg.test_size, seed=cfg.split_seed,
+        multi_label=multi,
     )
     for name in created:
         cleaning[name] = new_counts(len(splits[name]))
@@ -97,13 +104,14 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
 
     notes += _classes_without_examples(splits)
     names_from = None
-    if cfg.label_names:
-        names_from = "data.label_names"
+    configured = cfg.label_names or cfg.label_columns
+    if configured:
+        names_from = "data.label_names" if cfg.label_names else "data.label_columns"
     elif raw.label_names:
         names_from = f"{raw.source}'s class list"
-    names, mapping = class_order(splits["train"], kind, cfg.label_names, raw.label_names)
+    names, mapping = class_order(splits["train"], kind, configured, raw.label_names)
     ids = {"train": encode_labels(splits["train"], "train", mapping, names, names_from, None)}
-    present = set(ids["train"])
+    present = {i for row in ids["train"] for i in (row if multi else (row,))}
     for name in ("validation", "test"):
         ids[name] = encode_labels(splits[name], name, mapping, names, names_from, present)
 
@@ -117,10 +125,15 @@ def prepare_data(cfg: DataConfig, *, base_dir: Path | None = None) -> PreparedDa
         ids["train"] = ids["train"] + ids["validation"]
         notes.append(f"data.train_on_validation: the {len(ids['validation']):,} validation rows are also training"
                      " rows; validation scores measure seen data")
-    features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
+    if multi:
+        features = datasets.Features({"text": datasets.Value("string"), "label": multi_hot_feature(len(names))})
+        columns = {name: multi_hot(ids[name], len(names)) for name in SPLITS}
+    else:
+        features = datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)})
+        columns = ids
     dsd = datasets.DatasetDict(
         {
-            name: datasets.Dataset.from_dict({"text": splits[name].texts, "label": ids[name]}, features=features)
+            name: datasets.Dataset.from_dict({"text": splits[name].texts, "label": columns[name]}, features=features)
             for name in SPLITS
         }
     )

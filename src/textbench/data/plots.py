@@ -47,11 +47,11 @@ def plot_class_balance(prepared: PreparedData, path: Path) -> Path:
     width = 0.8 / len(SPLITS)
     fig, (ax,) = _figure(max(5, 1.2 * len(names) + 2), 3.5)
     for k, split in enumerate(SPLITS):
-        counts = prepared.class_counts(split)
-        total = sum(counts.values()) or 1
+        counts = prepared.class_counts(split)  # multi-label: rows having each label, shares of the rows
+        total = (len(prepared.splits[split]) if prepared.multi_label else sum(counts.values())) or 1
         ax.bar(x + (k - 1) * width, [100 * counts[n] / total for n in names], width, label=split)
     ax.set_xticks(x, names, rotation=30 if len(names) > 6 else 0)
-    ax.set_ylabel("% of split")
+    ax.set_ylabel("% of rows with the label" if prepared.multi_label else "% of split")
     ax.set_title(f"Class balance: {prepared.source}")
     ax.legend()
     fig.tight_layout()

@@ -8,7 +8,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence, Union
 
 from textbench.data.raw import RawSplit
 from textbench.errors import DataError
@@ -82,8 +82,23 @@ def decode_file(path: Path, encoding: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+LabelColumns = Union[str, Sequence[str]]
+"""One label column, or several 0/1 columns (``data.label_columns``) read as a tuple of cells per row."""
+
+
+def _columns(label_column: LabelColumns) -> list[str]:
+    return [label_column] if isinstance(label_column, str) else list(label_column)
+
+
+def _label_cell(get: Callable[[str], Any], label_column: LabelColumns) -> object:
+    """The row's label cell, or with several label columns the tuple of their cells."""
+    if isinstance(label_column, str):
+        return get(label_column)
+    return tuple(get(c) for c in label_column)
+
+
 def read_split_file(
-    path: Path, *, fmt: str, text_column: str, label_column: str, encoding: str
+    path: Path, *, fmt: str, text_column: str, label_column: LabelColumns, encoding: str
 ) -> RawSplit:
     """Read the text and label columns of one file; format "auto" goes by extension."""
     fmt = detect_format(path, fmt)
@@ -112,9 +127,9 @@ def text_value(value: Any, where: str) -> str:
     raise DataError(f"{where}: text is a {type(value).__name__}, expected a string")
 
 
-def check_columns(path: Path, found: list[str], text_column: str, label_column: str, fmt: str) -> None:
-    """DataError when the text or label column is missing, with a wrong-delimiter hint."""
-    missing = [c for c in (text_column, label_column) if c not in found]
+def check_columns(path: Path, found: list[str], text_column: str, label_column: LabelColumns, fmt: str) -> None:
+    """DataError when the text or a label column is missing, with a wrong-delimiter hint."""
+    missing = [c for c in (text_column, *_columns(label_column)) if c not in found]
     if not missing:
         return
     if len(found) == 1 and fmt in DELIMITERS:
@@ -127,11 +142,11 @@ def check_columns(path: Path, found: list[str], text_column: str, label_column: 
     shown = ", ".join(repr(c) for c in found[:20]) or "none"
     raise DataError(
         f"{path} has no column {missing[0]!r} (columns found: {shown}); "
-        "set data.text_column / data.label_column"
+        f"set data.text_column / {'data.label_column' if isinstance(label_column, str) else 'data.label_columns'}"
     )
 
 
-def _read_delimited(path: Path, text: str, fmt: str, text_column: str, label_column: str) -> RawSplit:
+def _read_delimited(path: Path, text: str, fmt: str, text_column: str, label_column: LabelColumns) -> RawSplit:
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[fmt])
     header: list[str] | None = None
@@ -147,11 +162,11 @@ def _read_delimited(path: Path, text: str, fmt: str, text_column: str, label_col
             if header is None:
                 header = [c.strip() for c in record]
                 check_columns(path, header, text_column, label_column, fmt)
-                for column in (text_column, label_column):
+                for column in (text_column, *_columns(label_column)):
                     if header.count(column) > 1:
                         raise DataError(f"{path}: the header names column {column!r} {header.count(column)}"
                                         " times; rename the copies so it is clear which one to read")
-                ti, li = header.index(text_column), header.index(label_column)
+                ti, index = header.index(text_column), {c: header.index(c) for c in _columns(label_column)}
                 continue
             if len(record) != len(header):
                 raise DataError(
@@ -159,7 +174,7 @@ def _read_delimited(path: Path, text: str, fmt: str, text_column: str, label_col
                     f"{len(header)}; quote texts that contain the delimiter or check data.format"
                 )
             texts.append(record[ti])
-            labels.append(record[li])
+            labels.append(_label_cell(lambda c: record[index[c]], label_column))
             rows.append(start)
     except csv.Error as e:
         raise DataError(f"{path} line {reader.line_num}: cannot parse {fmt.upper()} ({e})") from None
@@ -195,7 +210,7 @@ def _read_semicolon(path: Path, text: str) -> RawSplit:
     return _finish(path, texts, labels, rows, "line")
 
 
-def _read_jsonl(path: Path, text: str, text_column: str, label_column: str) -> RawSplit:
+def _read_jsonl(path: Path, text: str, text_column: str, label_column: LabelColumns) -> RawSplit:
     records: list[tuple[int, Any]] = []
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -209,7 +224,7 @@ def _read_jsonl(path: Path, text: str, text_column: str, label_column: str) -> R
     return _from_records(path, records, text_column, label_column, "line", "jsonl")
 
 
-def _read_json(path: Path, text: str, text_column: str, label_column: str) -> RawSplit:
+def _read_json(path: Path, text: str, text_column: str, label_column: LabelColumns) -> RawSplit:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -217,12 +232,11 @@ def _read_json(path: Path, text: str, text_column: str, label_column: str) -> Ra
         raise DataError(f"{path} line {e.lineno} is not valid JSON ({e.msg}){hint}") from None
     if isinstance(data, dict):
         lists = {k: v for k, v in data.items() if isinstance(v, list)}
-        if text_column in lists and label_column in lists:  # columnar {"text": [...], "label": [...]}
-            if len(lists[text_column]) != len(lists[label_column]):
-                raise DataError(
-                    f"{path}: columns {text_column!r} and {label_column!r} differ in length"
-                )
-            data = [{text_column: t, label_column: y} for t, y in zip(lists[text_column], lists[label_column])]
+        columns = [text_column, *_columns(label_column)]
+        if all(c in lists for c in columns):  # columnar {"text": [...], "label": [...]}
+            if len({len(lists[c]) for c in columns}) > 1:
+                raise DataError(f"{path}: columns {', '.join(map(repr, columns))} differ in length")
+            data = [dict(zip(columns, row)) for row in zip(*(lists[c] for c in columns))]
         elif len(lists) == 1:  # {"data": [ {...}, ... ]}
             data = next(iter(lists.values()))
     if not isinstance(data, list):
@@ -235,7 +249,8 @@ def _read_json(path: Path, text: str, text_column: str, label_column: str) -> Ra
 
 
 def _from_records(
-    path: Path, records: Iterable[tuple[int, Any]], text_column: str, label_column: str, kind: str, fmt: str
+    path: Path, records: Iterable[tuple[int, Any]], text_column: str, label_column: LabelColumns, kind: str,
+    fmt: str
 ) -> RawSplit:
     texts: list[str] = []
     labels: list[object] = []
@@ -245,16 +260,16 @@ def _from_records(
             raise DataError(f"{path} {kind} {n} is a {type(rec).__name__}, expected a JSON object")
         if not rows:
             check_columns(path, [str(k) for k in rec], text_column, label_column, fmt)
-        for col in (text_column, label_column):
+        for col in (text_column, *_columns(label_column)):
             if col not in rec:
                 raise DataError(f"{path} {kind} {n} has no key {col!r}; every row needs it")
         texts.append(text_value(rec[text_column], f"{path} {kind} {n}"))
-        labels.append(rec[label_column])
+        labels.append(_label_cell(rec.__getitem__, label_column))
         rows.append(n)
     return _finish(path, texts, labels, rows, kind)
 
 
-def _read_parquet(path: Path, text_column: str, label_column: str) -> RawSplit:
+def _read_parquet(path: Path, text_column: str, label_column: LabelColumns) -> RawSplit:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -267,7 +282,8 @@ def _read_parquet(path: Path, text_column: str, label_column: str) -> RawSplit:
     check_columns(path, list(table.column_names), text_column, label_column, "parquet")
     raw_texts = table.column(text_column).to_pylist()
     texts = [text_value(t, f"{path} row {i}") for i, t in enumerate(raw_texts, start=1)]
-    labels = table.column(label_column).to_pylist()
+    cells = {c: table.column(c).to_pylist() for c in _columns(label_column)}
+    labels = [_label_cell(lambda c: cells[c][i], label_column) for i in range(len(texts))]
     return _finish(path, texts, labels, list(range(1, len(texts) + 1)), "row")
 
 

@@ -75,7 +75,7 @@ def load_raw(cfg: DataConfig, base_dir: Path) -> RawData:
             config_name=cfg.hf_config_name,
             revision=cfg.hf_revision,
             text_column=cfg.text_column,
-            label_column=cfg.label_column,
+            label_column=cfg.label_keys,
         )
     files: dict[str, Path] = {}
     if source and not source.startswith("builtin:"):
@@ -103,7 +103,7 @@ def load_raw(cfg: DataConfig, base_dir: Path) -> RawData:
             path,
             fmt=cfg.format,
             text_column=cfg.text_column,
-            label_column=cfg.label_column,
+            label_column=cfg.label_keys,
             encoding=cfg.encoding,
         )
     shown = source if source and not source.startswith("builtin:") else str(files["train"])

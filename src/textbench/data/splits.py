@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 
+from textbench.data import multilabel
 from textbench.data.raw import RawSplit
 from textbench.errors import ConfigError, DataError
 
@@ -63,11 +64,12 @@ def _give_each_class_a_row(keep: np.ndarray, held: np.ndarray, labels: list, spa
 
 
 def create_missing_splits(
-    splits: dict[str, RawSplit], *, validation_size: float, test_size: float, seed: int
+    splits: dict[str, RawSplit], *, validation_size: float, test_size: float, seed: int, multi_label: bool = False
 ) -> tuple[dict[str, RawSplit], list[str]]:
     """Carve validation and/or test from train where missing; return splits and created names.
 
-    Sizes are fractions of the train rows before carving: test first, then validation.
+    Sizes are fractions of the train rows before carving: test first, then validation. Multi-label rows
+    are split by iterative stratification.
     """
     missing = [s for s in ("validation", "test") if s not in splits]
     if not missing:
@@ -80,12 +82,16 @@ def create_missing_splits(
             )
     out = dict(splits)
     train = out["train"]
-    check_stratifiable(train, " and ".join(missing))
+    if not multi_label:
+        check_stratifiable(train, " and ".join(missing))
     total = len(train)
     for name in reversed(missing):  # test before validation, which then still needs a row per class
         size = max(1, int(round(fractions[name] * total)))
         spare = 2 if name == "test" and "validation" in missing else 1
-        train, out[name] = _carve(train, size, seed, name, spare)
+        if multi_label:
+            train, out[name] = multilabel.carve(train, size, seed, name)
+        else:
+            train, out[name] = _carve(train, size, seed, name, spare)
     out["train"] = train
     return out, missing
 
@@ -121,9 +127,13 @@ def stratified_indices(labels: list[int], n: int, seed: int) -> list[int]:
     return sorted(chosen)
 
 
-def subsample(split: RawSplit, labels: list[int], n: int | None, seed: int) -> tuple[RawSplit, list[int]]:
-    """A stratified, seeded subsample of at most `n` rows (None = all)."""
+def subsample(split: RawSplit, labels: list, n: int | None, seed: int) -> tuple[RawSplit, list]:
+    """A stratified, seeded subsample of at most `n` rows (None = all); label ids, or tuples of ids
+    for multi-label rows (iterative stratification)."""
     if n is None or n >= len(split):
         return split, labels
-    idx = stratified_indices(labels, n, seed)
+    if labels and isinstance(labels[0], tuple):
+        idx = multilabel.sample_indices(multilabel.indicator(labels), n, seed)
+    else:
+        idx = stratified_indices(labels, n, seed)
     return split.take(idx), [labels[i] for i in idx]

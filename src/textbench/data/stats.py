@@ -55,6 +55,7 @@ def compute_stats(prepared: PreparedData, tokenizer: Any = None, max_length: int
         "duplicates": {},
         "leakage": dict(prepared.leakage),
         "created_splits": list(prepared.created_splits),
+        "multi_label": prepared.multi_label,
     }
     if tokenizer is not None:
         stats["tokens"] = {}
@@ -107,7 +108,9 @@ def format_stats(stats: dict[str, Any]) -> str:
         [name, *(f"{cls[s][name]['count']} ({cls[s][name]['percent']:.1f}%)" for s in SPLITS)]
         for name in stats["label_names"]
     ]
-    rows.append(["total", *(str(stats["rows"][s]) for s in SPLITS)])
+    rows.append(["total" if not stats.get("multi_label") else "rows (labels per row)",
+                 *(str(stats["rows"][s]) + (f" ({sum(c['count'] for c in cls[s].values()) / max(stats['rows'][s], 1):.2f})"
+                                            if stats.get("multi_label") else "") for s in SPLITS)])
     lines += _table(header, rows) + [""]
     sections = [("chars", "characters")] + ([("tokens", "tokens")] if "tokens" in stats else [])
     for key, title in sections:
