@@ -1,4 +1,9 @@
-"""Classification metrics from scikit-learn, computed the same way for every run."""
+"""Classification metrics from scikit-learn, computed the same way for every run.
+
+Single-label: ``labels`` (N,) class ids, ``probs`` (N, K) softmax. Multi-label: ``labels`` (N, K) 0/1,
+``probs`` (N, K) sigmoid, optional ``thresholds`` (K,); 2-D labels send every function here to
+:mod:`textbench.evaluation.multilabel`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,12 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from textbench.evaluation.multilabel import (
+    binary_cross_entropy,
+    multilabel_full_report,
+    multilabel_scalar_metrics,
+    sigmoid,
+)
 from textbench.evaluation.names import METRIC_NAMES  # noqa: F401  (re-exported)
 
 
@@ -23,8 +34,26 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def scalar_metrics(probs: np.ndarray, labels: np.ndarray, num_labels: int) -> dict[str, float]:
-    """Accuracy, balanced accuracy, P/R/F1 (macro, micro, weighted), MCC, mean entropy."""
+def probabilities(logits: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Float64 probabilities from logits: sigmoid per label (multi-label) or softmax over classes."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return sigmoid(logits) if multi_label else softmax(logits)
+
+
+def _is_multi_label(labels: np.ndarray) -> bool:
+    return np.asarray(labels).ndim == 2
+
+
+def scalar_metrics(
+    probs: np.ndarray, labels: np.ndarray, num_labels: int, thresholds: np.ndarray | None = None
+) -> dict[str, float]:
+    """Accuracy, balanced accuracy, P/R/F1 (macro, micro, weighted), MCC, mean entropy.
+
+    2-D ``labels`` (multi-label): :func:`multilabel_scalar_metrics` with ``thresholds``, which
+    single-label metrics ignore.
+    """
+    if _is_multi_label(labels):
+        return multilabel_scalar_metrics(probs, labels, thresholds)
     probs = np.asarray(probs, dtype=np.float64)
     labels = np.asarray(labels)
     preds = probs.argmax(axis=-1)
@@ -47,8 +76,11 @@ def scalar_metrics(probs: np.ndarray, labels: np.ndarray, num_labels: int) -> di
 
 
 def log_loss(probs: np.ndarray, labels: np.ndarray) -> float:
-    """Mean negative log-probability of the true class (0.0 for no rows)."""
+    """Mean negative log-probability of the true class (0.0 for no rows); multi-label: mean binary
+    cross-entropy."""
     labels = np.asarray(labels)
+    if labels.ndim == 2:
+        return binary_cross_entropy(probs, labels)
     if not len(labels):
         return 0.0
     p = np.clip(np.asarray(probs)[np.arange(len(labels)), labels], 1e-12, 1.0)
@@ -64,9 +96,14 @@ def _balanced_accuracy(labels: np.ndarray, preds: np.ndarray) -> float:
 
 
 def full_report(
-    probs: np.ndarray, labels: np.ndarray, label_names: list[str]
+    probs: np.ndarray, labels: np.ndarray, label_names: list[str], thresholds: np.ndarray | None = None
 ) -> dict[str, Any]:
-    """Scalar metrics plus per-class precision/recall/F1/support and the confusion matrix."""
+    """Scalar metrics plus per-class precision/recall/F1/support and the confusion matrix.
+
+    2-D ``labels``: :func:`multilabel_full_report` (per-label thresholds, no confusion matrix).
+    """
+    if _is_multi_label(labels):
+        return multilabel_full_report(probs, labels, label_names, thresholds)
     n = len(label_names)
     out: dict[str, Any] = scalar_metrics(probs, labels, n)
     preds = np.asarray(probs).argmax(axis=-1)
@@ -84,9 +121,14 @@ def full_report(
     return out
 
 
-def make_compute_metrics(num_labels: int, per_text: Callable[[np.ndarray, np.ndarray], tuple] | None = None):
+def make_compute_metrics(
+    num_labels: int,
+    per_text: Callable[[np.ndarray, np.ndarray], tuple] | None = None,
+    multi_label: bool = False,
+) -> Callable[[Any], dict[str, float]]:
     """A ``compute_metrics`` callable for ``transformers.Trainer``; ``per_text`` turns rows (windows of
-    chunked texts) into texts first, so the metrics are per text."""
+    chunked texts) into texts first, so the metrics are per text. ``multi_label``: sigmoid of the
+    logits, each label predicted at 0.5."""
 
     def compute(eval_pred: Any) -> dict[str, float]:
         logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -94,6 +136,9 @@ def make_compute_metrics(num_labels: int, per_text: Callable[[np.ndarray, np.nda
             logits = logits[0]
         if per_text is not None:
             logits, labels = per_text(np.asarray(logits), np.asarray(labels))
-        return scalar_metrics(softmax(np.asarray(logits, dtype=np.float64)), labels, num_labels)
+        probs = probabilities(logits, multi_label)
+        if multi_label:
+            return multilabel_scalar_metrics(probs, labels)
+        return scalar_metrics(probs, labels, num_labels)
 
     return compute

@@ -1,4 +1,4 @@
-"""Per-run plots: confusion matrix and learning curves (matplotlib, Agg backend)."""
+"""Per-run plots: confusion matrix, per-label F1 and learning curves (matplotlib, Agg backend)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+
+def _save(fig: Any, path: Path) -> Path:
+    """Lay out, write (creating the folder) and close the figure."""
+    path = Path(path)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def plot_confusion_matrix(
@@ -33,11 +43,27 @@ def plot_confusion_matrix(
             ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center",
                     color="white" if norm[i, j] > 0.5 else "black", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="share of true class")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
+
+
+def plot_per_label_f1(report: dict[str, Any], path: Path, title: str = "F1 per label (test)") -> Path:
+    """Horizontal bars of each label's F1 from a multi-label full report, most frequent label on top;
+    each tick names the label's threshold, e.g. ``sport (t=0.35)``."""
+    rows = sorted(report["per_class"].items(), key=lambda kv: -kv[1]["support"])  # stable: ties keep order
+    names = [f"{name} (t={c.get('threshold', 0.5):.2f})" for name, c in rows]
+    f1 = [c["f1"] for _, c in rows]
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(rows) + 1.2)))
+    ax.barh(range(len(rows)), f1, color="tab:blue")
+    ax.set_yticks(range(len(rows)), names)
+    ax.invert_yaxis()
+    for i, (_, c) in enumerate(rows):
+        ax.text(min(c["f1"], 1.0) + 0.01, i, f"{c['f1']:.2f} (n={c['support']})", va="center", fontsize=8)
+    ax.set_xlim(0, 1.2)  # room for the value labels
+    ax.set_xticks(np.linspace(0, 1, 6))
+    ax.set_xlabel("F1")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path)
 
 
 def epoch_curves(log_history: list[dict[str, Any]], metric: str = "macro_f1") -> dict[str, list[float]]:
@@ -87,8 +113,4 @@ def plot_learning_curves(
     a2.legend()
     a2.grid(alpha=0.3)
     fig.suptitle(title)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
