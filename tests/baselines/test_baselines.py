@@ -104,7 +104,7 @@ def test_a_baseline_saves_a_model_predict_serves_without_pickle(tmp_path, prepar
     _, stored_preds = read_predictions_csv(res.run_dir / "test_predictions.csv")
     assert served.predictor.label_names == prepared.label_names
     probs = served.predictor.predict_proba(texts)
-    assert probs.argmax(1).tolist() == stored_preds
+    assert probs.argmax(1).tolist() == stored_preds.tolist()
     from textbench.evaluation.metrics import full_report
 
     labels = np.asarray(prepared.splits["test"]["label"])

@@ -2,8 +2,10 @@
 ``baseline.safetensors`` (arrays). Never pickle: loading runs no code from the files.
 
 ``majority`` keeps its class prior; ``tfidf`` keeps each TF-IDF part's settings, vocabulary and
-idf weights, and the logistic regression's coefficients, intercepts and classes. Loading
-rebuilds the same scikit-learn objects, whose probabilities equal the fitted model's.
+idf weights, and the logistic regression's coefficients, intercepts and classes (multi-label: the
+per-label coefficients (K, F) and intercepts (K,), no classes). Loading rebuilds the same objects,
+whose probabilities equal the fitted model's. ``multi_label`` in the JSON says which kind; files
+saved before it existed lack it and are single-label.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from textbench.baselines.models import Majority, TfidfLogReg
+from textbench.baselines.models import Majority, OneVsRest, TfidfLogReg
 from textbench.errors import RunError
 
 SETTINGS_FILE = "baseline.json"
@@ -26,7 +28,8 @@ def save_baseline(model: Any, name: str, label_names: Sequence[str], folder: Pat
     from safetensors.numpy import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    settings: dict[str, Any] = {"baseline": name, "label_names": list(label_names)}
+    settings: dict[str, Any] = {"baseline": name, "label_names": list(label_names),
+                                "multi_label": bool(model.multi_label)}
     if isinstance(model, Majority):
         arrays = {"prior": np.asarray(model.prior, dtype=np.float64)}
     elif isinstance(model, TfidfLogReg):
@@ -38,8 +41,9 @@ def save_baseline(model: Any, name: str, label_names: Sequence[str], folder: Pat
             arrays[f"idf.{part}"] = np.asarray(vectorizer.idf_, dtype=np.float64)
         settings["parts"] = parts
         settings["num_labels"] = model.num_labels
-        arrays.update(coef=model.model.coef_, intercept=model.model.intercept_,
-                      classes=np.asarray(model.model.classes_, dtype=np.int64))
+        arrays.update(coef=model.model.coef_, intercept=model.model.intercept_)
+        if not model.multi_label:
+            arrays["classes"] = np.asarray(model.model.classes_, dtype=np.int64)
     else:
         raise TypeError(f"no saved form for baseline {name!r}")
     (folder / SETTINGS_FILE).write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
@@ -74,8 +78,9 @@ def load_baseline(folder: Path) -> SavedBaseline:
 
 
 def _rebuild(settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    multi_label = bool(settings.get("multi_label", False))  # missing: saved before multi-label, single-label
     if settings["baseline"] == "majority":
-        return Majority(prior=arrays["prior"])
+        return Majority(prior=arrays["prior"], multi_label=multi_label)
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
@@ -87,9 +92,13 @@ def _rebuild(settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
         vectorizer = TfidfVectorizer(**options, vocabulary=part["vocabulary"], dtype=np.float64)
         vectorizer.idf_ = arrays[f"idf.{part['name']}"]
         parts.append((part["name"], vectorizer))
-    regression = LogisticRegression()
-    regression.coef_, regression.intercept_ = arrays["coef"], arrays["intercept"]
-    regression.classes_ = arrays["classes"]
+    if multi_label:
+        regression: Any = OneVsRest(arrays["coef"], arrays["intercept"])
+    else:
+        regression = LogisticRegression()
+        regression.coef_, regression.intercept_ = arrays["coef"], arrays["intercept"]
+        regression.classes_ = arrays["classes"]
     model = TfidfLogReg.__new__(TfidfLogReg)
     model.vectorizer, model.model, model.num_labels = FeatureUnion(parts), regression, settings["num_labels"]
+    model.multi_label = multi_label
     return model
