@@ -76,13 +76,14 @@ def tiny_multilabel_csv(tmp_path: Path) -> Path:
 
 
 def tiny_multilabel(tmp_path: Path, rows: int = 90) -> Path:
-    """Labels sport / politics / music, each from its own words; a row has none, one, two or all three."""
+    """Labels sport / politics / music, each from its own words (in the tiny BERT's vocabulary); a row has
+    none, one or two labels."""
     import random
 
     rng = random.Random(0)
-    words = {"sport": ["goal", "match", "team", "coach"], "politics": ["vote", "minister", "law", "senate"],
-             "music": ["song", "guitar", "album", "band"]}
-    filler = ["the", "today", "some", "news", "about", "people"]
+    words = {"sport": ["great", "love", "happy", "wonderful"], "politics": ["awful", "hate", "sad", "terrible"],
+             "music": ["table", "monday", "paper", "street"]}
+    filler = ["the", "a", "is", "it", "this", "that"]
     sets = [("sport",), ("politics",), ("music",), ("sport", "politics"), ("politics", "music"),
             ("sport", "music"), ()]
     lines = ["text,labels"]

@@ -77,3 +77,28 @@ def test_onnx_probabilities_are_softmaxed_logits(tmp_path, tiny_csv, tiny_bert_d
     p = OnnxPredictor.from_run(run).predict_proba(TEXTS)
     assert np.allclose(p.sum(1), 1, atol=1e-5)
     assert np.abs(p - Predictor.from_run(run).predict_proba(TEXTS)).max() <= 1e-4
+
+
+def test_a_multi_label_run_exports_with_its_thresholds(tmp_path, tiny_multilabel_csv, tiny_bert_dir, capsys):
+    cfg = load_run_config(None, [f"data.source={tiny_multilabel_csv}", "data.label_column=labels",
+                                 "data.multi_label=true", 'data.label_delimiter="|"',
+                                 f"model.name_or_path={tiny_bert_dir}", "tokenizer.max_length=32", "train.epochs=2",
+                                 "train.batch_size=8", "train.learning_rate=3e-3", "train.threads=1",
+                                 "eval.reference_before_training=false", f"output.dir={tmp_path / 'runs'}",
+                                 "output.name=ml"])
+    run = train_run(cfg, quiet=True).run_dir
+    assert main(["export", str(run), "--int8"]) == 0
+    info = json.loads((run / "onnx" / "export.json").read_text())
+    saved = json.loads((run / "model" / "thresholds.json").read_text())["thresholds"]
+    assert info["multi_label"] is True and info["thresholds"] == list(saved.values())
+    assert info["max_abs_diff"] <= 1e-4 and 0.0 <= info["int8_label_agreement"] <= 1.0
+    inp = tmp_path / "texts.txt"
+    inp.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    outs = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / f"{backend}.jsonl"
+        assert main(["predict", str(run), "--input", str(inp), "--output", str(out), "--backend", backend]) == 0
+        outs[backend] = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["labels"] for r in outs["torch"]] == [r["labels"] for r in outs["onnxruntime"]]
+    for record in outs["onnxruntime"]:  # sigmoids over the saved thresholds, not one softmax
+        assert record["labels"] == [n for n, p in record["probabilities"].items() if p >= saved[n]]

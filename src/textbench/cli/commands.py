@@ -256,6 +256,8 @@ def _check_predict_output(output: str, input_path: str, overwrite: bool) -> None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from textbench.inference.inputs import read_texts
     from textbench.runs.predictor import open_predictor
     from textbench.utils.io import write_text_atomic
@@ -268,21 +270,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
     pred = served.predictor
     kept = [i for i, t in enumerate(texts) if t.strip()]  # an empty row keeps its line, marked, unpredicted
     probs = dict(zip(kept, pred.predict_proba([texts[i] for i in kept])))
+    multi_label = bool(getattr(pred, "multi_label", False))
+    cut = np.asarray(0.5 if getattr(pred, "thresholds", None) is None else pred.thresholds)
     records = []
     for i, text in enumerate(texts):
         if i not in probs:
-            records.append({"text": text, "label": None, "probability": None, "probabilities": None,
-                            "skipped": "empty text"})
+            records.append({"text": text, "labels" if multi_label else "label": None, "probability": None,
+                            "probabilities": None, "skipped": "empty text"})
+            continue
+        p = probs[i]
+        per_label = {n: round(float(v), 6) for n, v in zip(pred.label_names, p)}
+        if multi_label:  # every label whose probability reaches its threshold (tuned on validation)
+            records.append({"text": text, "labels": [n for n, v, t in zip(pred.label_names, p, np.broadcast_to(
+                cut, p.shape)) if v >= t], "probabilities": per_label})
         else:
-            p = probs[i]
             records.append({"text": text, "label": pred.label_names[int(p.argmax())],
-                            "probability": round(float(p.max()), 6),
-                            "probabilities": {n: round(float(v), 6) for n, v in zip(pred.label_names, p)}})
+                            "probability": round(float(p.max()), 6), "probabilities": per_label})
     if len(kept) < len(texts):
         print(f"note: {len(texts) - len(kept)} empty row(s) kept in place, marked \"skipped\", not predicted",
               file=sys.stderr)
     csv_out = args.output_format == "csv" or (args.output_format is None and args.output.lower().endswith(".csv"))
-    text = _as_csv(records, pred.label_names) if csv_out else "".join(
+    text = _as_csv(records, pred.label_names, _label_delimiter(served.run_dir)) if csv_out else "".join(
         json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if args.output == "-":
         sys.stdout.write(text)
@@ -291,16 +299,36 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_csv(records: list[dict[str, Any]], label_names: list[str]) -> str:
-    """text, label, probability (of the label), then p_<class> for every class."""
+def _label_delimiter(run_dir: Path) -> str:
+    """The run's data.label_delimiter (multi-label CSV output joins the labels with it)."""
+    import yaml
+
+    try:
+        cfg = yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return "|"
+    return str(((cfg.get("data") or {}).get("label_delimiter")) or "|")
+
+
+def _as_csv(records: list[dict[str, Any]], label_names: list[str], delimiter: str = "|") -> str:
+    """text, label, probability (of the label), then p_<class> for every class. Multi-label: text, labels
+    (joined by the run's data.label_delimiter), then p_<label> for every label."""
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["text", "label", "probability", *(f"p_{n}" for n in label_names)])
+    multi_label = any("labels" in r for r in records)
+    if multi_label:
+        writer.writerow(["text", "labels", *(f"p_{n}" for n in label_names)])
+    else:
+        writer.writerow(["text", "label", "probability", *(f"p_{n}" for n in label_names)])
     for r in records:
         probs = r["probabilities"] or {}
+        if multi_label:
+            writer.writerow([r["text"], delimiter.join(r["labels"] or []),
+                             *("" if n not in probs else probs[n] for n in label_names)])
+            continue
         writer.writerow([r["text"], r["label"] or "", "" if r["probability"] is None else r["probability"],
                          *("" if n not in probs else probs[n] for n in label_names)])
     return out.getvalue()

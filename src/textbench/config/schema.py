@@ -187,6 +187,9 @@ class RunConfig:
             raise ConfigError(
                 f"{where}data.train_on_validation: the validation rows are training rows, so they cannot pick the"
                 " best epoch; set train.select_best_epoch: false and train.epochs to the epochs a study found")
+        if self.data.is_multi_label and self.train.label_smoothing:
+            raise ConfigError(f"{where}train.label_smoothing: smooths a softmax over classes; multi-label data trains"
+                              " one sigmoid per label, so leave it at 0")
         if self.model.kind != "scratch":
             return
         spec = self.method.spec

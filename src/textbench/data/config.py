@@ -81,7 +81,8 @@ class DataConfig:
         if self.label_columns is not None:
             self._validate_label_columns()
         if self.multi_label and not self.label_delimiter:
-            raise ConfigError("data.label_delimiter must not be empty (it separates the labels of a row)")
+            raise ConfigError("data.label_delimiter must not be empty (it separates the labels of a row); in YAML"
+                              ' quote it: label_delimiter: "|" (a bare | starts a block of text)')
         if self.label_columns is None and self.text_column == self.label_column:
             raise ConfigError(f"data.text_column and data.label_column are both {self.text_column!r}; the label"
                               " must be its own column")

@@ -91,7 +91,8 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
         _export(net, tokenizer, tmp / MODEL_FILE)
         from textbench.inference.onnx_predictor import OnnxPredictor
 
-        got = OnnxPredictor(tmp / MODEL_FILE, tokenizer, reference.label_names, reference.max_length)
+        got = OnnxPredictor(tmp / MODEL_FILE, tokenizer, reference.label_names, reference.max_length,
+                            multi_label=reference.multi_label)
         diff = float(np.abs(got.predict_proba(texts) - want).max())
         if diff > TOLERANCE:
             raise ModelError(f"export: the ONNX model's probabilities differ from PyTorch's by up to {diff:.2g} on"
@@ -109,11 +110,14 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
                 quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8)
             finally:
                 root.setLevel(level)
-            q = OnnxPredictor(tmp / INT8_FILE, tokenizer, reference.label_names, reference.max_length)
-            agreement = float((q.predict_proba(texts).argmax(1) == want.argmax(1)).mean())
+            q = OnnxPredictor(tmp / INT8_FILE, tokenizer, reference.label_names, reference.max_length,
+                              multi_label=reference.multi_label)
+            agreement = label_agreement(q.predict_proba(texts), want, reference.thresholds, reference.multi_label)
+        thresholds = None if reference.thresholds is None else [float(t) for t in reference.thresholds]
         info = {"tolerance": TOLERANCE, "max_abs_diff": diff, "checked_texts": len(texts),
                 "int8_label_agreement": agreement, "label_names": reference.label_names,
-                "max_length": reference.max_length, "opset": OPSET}
+                "max_length": reference.max_length, "opset": OPSET, "multi_label": reference.multi_label,
+                "thresholds": thresholds}
         (tmp / "export.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
         final = run_dir / ONNX_DIR
         shutil.rmtree(final, ignore_errors=True)
@@ -125,6 +129,15 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
 
 
 OPSET = 18
+
+
+def label_agreement(probs: np.ndarray, reference: np.ndarray, thresholds: np.ndarray | None,
+                    multi_label: bool) -> float:
+    """Share of texts given the same label (multi-label: the same label set over the thresholds)."""
+    if not multi_label:
+        return float((probs.argmax(1) == reference.argmax(1)).mean())
+    cut = 0.5 if thresholds is None else np.asarray(thresholds)
+    return float(((probs >= cut) == (reference >= cut)).all(axis=1).mean())
 
 
 def _export(net: nn.Module, tokenizer: Any, path: Path) -> None:

@@ -23,14 +23,22 @@ def sorted_batches(tokenizer: Any, enc: dict[str, list], batch_size: int,
         yield idx, tokenizer.pad([{k: enc[k][i] for k in enc.keys()} for i in idx], return_tensors=tensors)
 
 
-def text_probabilities(logits: np.ndarray, doc: np.ndarray, n_texts: int, cut: LongText) -> np.ndarray:
-    """(W, C) window logits -> (N, C) probabilities per text (one window per text unless chunked)."""
-    per_text = aggregate(logits, doc, n_texts, cut.aggregate)
-    return torch.softmax(torch.from_numpy(per_text).float(), dim=-1).numpy()
+def text_probabilities(logits: np.ndarray, doc: np.ndarray, n_texts: int, cut: LongText,
+                       multi_label: bool = False) -> np.ndarray:
+    """(W, C) window logits -> (N, C) probabilities per text (one window per text unless chunked): a softmax
+    over the classes, or with ``multi_label`` one sigmoid per label."""
+    per_text = torch.from_numpy(aggregate(logits, doc, n_texts, cut.aggregate)).float()
+    return (torch.sigmoid(per_text) if multi_label else torch.softmax(per_text, dim=-1)).numpy()
+
+
+def is_multi_label(model: Any) -> bool:
+    """The model was trained with one sigmoid per label (``problem_type: multi_label_classification``)."""
+    return getattr(model.config, "problem_type", None) == "multi_label_classification"
 
 
 class Predictor:
-    """Class probabilities for raw texts from a classification model and its tokenizer."""
+    """Class probabilities for raw texts from a classification model and its tokenizer (multi-label models:
+    a probability per label, and ``thresholds`` to turn them into label sets)."""
 
     def __init__(
         self,
@@ -42,8 +50,11 @@ class Predictor:
         batch_size: int = 64,
         bf16: bool = False,
         cut: LongText | None = None,
+        thresholds: np.ndarray | None = None,
     ) -> None:
         self.model = model
+        self.multi_label = is_multi_label(model)
+        self.thresholds = thresholds
         self.tokenizer = tokenizer
         self.label_names = label_names
         self.cut = cut or LongText(max_length)  # how texts longer than the window are read
@@ -66,9 +77,13 @@ class Predictor:
             from textbench.inference.quantize import quantize_dynamic_int8
 
             model = quantize_dynamic_int8(model)
+        from textbench.inference.loading import MODEL_DIR
+        from textbench.inference.thresholds import read_thresholds
+
         id2label = getattr(model.config, "id2label", None) or {}
         names = [id2label[i] for i in sorted(id2label, key=int)]
-        return cls(model, tok, label_names=names, batch_size=batch_size, cut=LongText.of(cfg.get("tokenizer", {})))
+        return cls(model, tok, label_names=names, batch_size=batch_size, cut=LongText.of(cfg.get("tokenizer", {})),
+                   thresholds=read_thresholds(Path(run_dir) / MODEL_DIR, names) if is_multi_label(model) else None)
 
     @property
     def device(self) -> torch.device:
@@ -94,7 +109,7 @@ class Predictor:
                 logits[idx] = self.model(**batch).logits.float().cpu().numpy()  # (B, C) per window
         if was_training:
             self.model.train()
-        out = text_probabilities(logits, doc, n, self.cut)
+        out = text_probabilities(logits, doc, n, self.cut, self.multi_label)
         check_finite(out)
         secs = time.perf_counter() - start
         stats = {

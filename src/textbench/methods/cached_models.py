@@ -46,8 +46,11 @@ def trained_module_paths(model: nn.Module) -> list[str]:
 
 
 def _loss(logits: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor | None:
+    """Cross-entropy over the classes, or for multi-label rows (K floats each) BCE per label."""
     if labels is None:
         return None
+    if labels.is_floating_point() and labels.shape == logits.shape:  # (B, K) 0/1 per label
+        return nn.functional.binary_cross_entropy_with_logits(logits.float(), labels.float())
     return nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1))
 
 

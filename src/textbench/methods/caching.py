@@ -90,10 +90,12 @@ class FrozenCache:
         was_training = self.model.training
         self.model.eval()
         out = []
+        multi_label = len(data) > 0 and isinstance(data[0].get("labels"), (list, tuple))  # K floats per row
         for s in range(0, len(data), batch_size):
             batch = self.collator([data[i] for i in range(s, min(s + batch_size, len(data)))])
             batch = {k: v.to(device) for k, v in batch.items() if k != "labels"}
-            out.append(torch.softmax(self.model(**batch).logits.float(), dim=-1).cpu())
+            logits = self.model(**batch).logits.float()  # (B, C)
+            out.append((torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)).cpu())
         self.model.train(was_training)
         return torch.cat(out).numpy()
 

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from textbench.report.collect import QUALITY, ArmData, StudyData
+from textbench.report.collect import QUALITY, QUALITY_MULTI_LABEL, ArmData, StudyData
 from textbench.report.pareto import pareto_front
 from textbench.report.significance import (
     BootstrapResult,
@@ -72,7 +72,7 @@ def _train_and_cache_seconds(arm: ArmData) -> list[float]:
 
 
 def summarize_arm(arm: ArmData) -> ArmSummary:
-    quality = {k: mean_std(arm.values(k)) for k in QUALITY}
+    quality = {k: mean_std(arm.values(k)) for k in dict.fromkeys(QUALITY + QUALITY_MULTI_LABEL)}
     cuda = arm.cost_values("peak_cuda_mb")
     mem, kind = (cuda, "GPU") if cuda else (arm.cost_values("peak_rss_mb"), "RSS")
     rows = [float(r.train_rows) for r in arm.runs if r.train_rows is not None]

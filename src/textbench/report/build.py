@@ -21,7 +21,8 @@ from textbench.report.analysis import (
     summarize_arm,
 )
 from textbench.report.attention_note import study_note
-from textbench.report.collect import QUALITY, StudyData, load_study_dir
+from textbench.evaluation.names import LOWER_IS_BETTER
+from textbench.report.collect import StudyData, load_study_dir
 from textbench.report.document import Block, Bullets, Heading, Image, Para, Table, render_html, render_markdown
 from textbench.report.format import DASH, METRIC_NAMES, fmt_count, fmt_num, fmt_p, fmt_q, fmt_seconds
 from textbench.report.significance import EXACT_BELOW
@@ -221,15 +222,25 @@ def _fairness(sd: StudyData) -> list[Block]:
         return []
     hashes = {s: {r.manifest.split_hashes.get(s) for r in runs} for s in SPLITS}
     items = []
-    for s in ("validation", "test"):
+    if sd.cv:  # each fold has its own training and validation rows; the arms must share them fold by fold
+        folds: dict[Any, set[tuple[Any, Any]]] = {}
+        for r in runs:
+            folds.setdefault(r.fold, set()).add((r.manifest.split_hashes.get("train"),
+                                                 r.manifest.split_hashes.get("validation")))
+        mixed = sorted(str(f) for f, hs in folds.items() if len(hs) > 1)
+        items.append(f"in each of the {len(folds)} folds every run used the same training and validation rows"
+                     if not mixed else f"**folds {', '.join(mixed)}: the runs used different training or validation"
+                     " rows** (compare the manifests; arms with data.train_fraction or data.max_train_samples?)")
+    for s in ("test",) if sd.cv else ("validation", "test"):
         hs = hashes[s] - {None}
         if len(hs) == 1:
             items.append(f"all {len(runs)} runs used the same {s} split (sha256 `{next(iter(hs))[:12]}`)")
         else:
             items.append(f"**the runs used {len(hs)} different {s} splits** (compare the manifests)")
     ht = hashes["train"] - {None}
-    items.append("the same training split" if len(ht) == 1 else
-                 f"{len(ht)} different training splits (arms with data.train_fraction or data.max_train_samples)")
+    if not sd.cv:
+        items.append("the same training split" if len(ht) == 1 else
+                     f"{len(ht)} different training splits (arms with data.train_fraction or data.max_train_samples)")
     toks: dict[str, list[str]] = {}
     for a in sd.arms:
         for h in sorted({r.manifest.tokenizer_hash for r in a.runs if r.manifest.tokenizer_hash}):
@@ -245,12 +256,13 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
     blocks: list[Block] = [Heading("Results on the test set")]
     mem_kinds = {s.memory_kind for s in summaries if s.memory_kind}
     mem_title = "peak GPU memory (MB)" if mem_kinds == {"GPU"} else "peak memory (MB)"
-    header = ["arm", "runs" if sd.cv else "seeds", *(METRIC_NAMES[k] for k in QUALITY), "params (total)", "params (trainable)",
+    keys = sd.quality_keys
+    header = ["arm", "runs" if sd.cv else "seeds", *(METRIC_NAMES[k] for k in keys), "params (total)", "params (trainable)",
               "train time (s)", "s / epoch", mem_title, "test inference (s)", "texts / s", "best epoch", "converged"]
     # column index -> (value getter, higher is better)
     cols: dict[int, tuple[Any, bool]] = {}
-    for j, k in enumerate(QUALITY):
-        cols[2 + j] = (lambda s, k=k: s.quality[k][0] if s.quality[k] else None, True)
+    for j, k in enumerate(keys):
+        cols[2 + j] = (lambda s, k=k: s.quality[k][0] if s.quality[k] else None, k not in LOWER_IS_BETTER)
     cols[6] = (lambda s: s.params_total, False)
     cols[7] = (lambda s: s.params_trainable, False)
     cols[8] = (lambda s: s.train_seconds, False)
@@ -263,7 +275,7 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
         n = len(s.arm.runs)
         mem = DASH if s.peak_memory_mb is None else f"{s.peak_memory_mb:,.0f}" + (
             " (GPU)" if s.memory_kind == "GPU" and len(mem_kinds) > 1 else "")
-        rows.append([f"`{s.name}`", str(n), *(fmt_q(s.quality[k], n) for k in QUALITY), fmt_count(s.params_total),
+        rows.append([f"`{s.name}`", str(n), *(fmt_q(s.quality[k], n) for k in keys), fmt_count(s.params_total),
                      fmt_count(s.params_trainable), fmt_seconds(s.train_seconds), fmt_seconds(s.seconds_per_epoch),
                      mem, fmt_seconds(s.inference_seconds), fmt_num(s.texts_per_second),
                      fmt_num(s.best_epoch) if s.best_epoch is not None else DASH,
@@ -379,7 +391,9 @@ def _plots(sd: StudyData, summaries: list[ArmSummary], label_names: list[str], o
     if figs.confusion_grid(arms, label_names, fdir / "confusion_matrices.png"):
         blocks.append(Image("figures/confusion_matrices.png", "Test confusion matrices (counts summed over seeds)."))
     if figs.per_class_f1(arms, label_names, colors, fdir / "per_class_f1.png"):
-        blocks.append(Image("figures/per_class_f1.png", "Per-class F1 on test."))
+        multi = any(r.metrics and r.metrics.get("multi_label") for a in arms for r in a.runs)
+        blocks.append(Image("figures/per_class_f1.png", "Per-label F1 on test, each label over its threshold tuned"
+                            " on validation." if multi else "Per-class F1 on test."))
 
     search_per_run = {s.name: float((searches.get(s.name) or {}).get("seconds") or 0.0) / max(len(s.arm.runs), 1)
                       for s in summaries if s.name in searches}

@@ -21,6 +21,8 @@ from textbench.runs.records import (REFERENCE_METRICS, STATUS_COMPLETE, TEST_MET
 from textbench.utils.io import read_json
 
 QUALITY = ("accuracy", "macro_f1", "balanced_accuracy", "mcc")
+# multi-label studies: accuracy is subset accuracy; micro-F1 and Hamming loss are the field's usual figures
+QUALITY_MULTI_LABEL = ("accuracy", "macro_f1", "micro_f1", "hamming_loss")
 
 
 def _read_json(path: Path) -> Any:
@@ -129,6 +131,16 @@ class StudyData:
 
     def arm(self, name: str) -> ArmData:
         return next(a for a in self.arms if a.name == name)
+
+    @property
+    def multi_label(self) -> bool:
+        """The runs classify multi-label data (several labels per text)."""
+        return any(r.metrics and r.metrics.get("multi_label") for a in self.arms for r in a.runs)
+
+    @property
+    def quality_keys(self) -> tuple[str, ...]:
+        """The quality columns of the results table."""
+        return QUALITY_MULTI_LABEL if self.multi_label else QUALITY
 
 
 def _run(study_dir: Path, arm: str, seed: int, metrics_file: str = TEST_METRICS, fold: int | None = None) -> RunData:

@@ -204,7 +204,8 @@ def overfitting_gap(arms: Sequence[ArmData], colors: dict[str, Any], path: Path)
 # ---- test-set results -----------------------------------------------------------------------
 
 def confusion_grid(arms: Sequence[ArmData], label_names: list[str], path: Path) -> Path | None:
-    arms = [a for a in arms if a.runs]
+    """Confusion matrices per arm; None where no arm has them (multi-label runs have per-label F1 instead)."""
+    arms = [a for a in arms if a.runs and all(r.metrics and r.metrics.get("confusion_matrix") for r in a.runs)]
     if not arms:
         return None
     ncols = min(4, len(arms))

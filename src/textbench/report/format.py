@@ -7,6 +7,11 @@ METRIC_NAMES = {
     "macro_f1": "macro-F1",
     "balanced_accuracy": "balanced accuracy",
     "mcc": "MCC",
+    "micro_f1": "micro-F1",
+    "weighted_f1": "weighted F1",
+    "samples_f1": "samples F1",
+    "hamming_loss": "Hamming loss",
+    "lrap": "LRAP",
 }
 DASH = "—"
 

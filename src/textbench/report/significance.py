@@ -64,7 +64,7 @@ def mcnemar(labels: Sequence[int], pred_a: Sequence[int], pred_b: Sequence[int])
     from scipy.stats import binomtest, chi2
 
     y = np.asarray(labels)
-    ca, cb = np.asarray(pred_a) == y, np.asarray(pred_b) == y
+    ca, cb = correct(pred_a, y), correct(pred_b, y)
     a_only, b_only = int(np.sum(ca & ~cb)), int(np.sum(~ca & cb))
     n = a_only + b_only
     if n == 0:
@@ -76,14 +76,24 @@ def mcnemar(labels: Sequence[int], pred_a: Sequence[int], pred_b: Sequence[int])
     return McNemarResult(a_only, b_only, float(chi2.sf(stat, df=1)), "chi2")
 
 
+def correct(pred: Sequence, y: np.ndarray) -> np.ndarray:
+    """Per-example correctness: the right class, or for multi-label rows ((n, K) 0/1) every label right."""
+    pred = np.asarray(pred)
+    return (pred == y).all(axis=1) if y.ndim == 2 else pred == y
+
+
 def _f1_per_resample(weights: np.ndarray, y: np.ndarray, pred: np.ndarray, num_labels: int,
                      metric: str) -> np.ndarray:
-    """Metric on each resample given (B, n) example counts."""
+    """Metric on each resample given (B, n) example counts (multi-label: subset accuracy, macro-F1 over labels)."""
     if metric == "accuracy":
-        return weights @ (pred == y).astype(np.float64) / weights.sum(axis=1)
+        return weights @ correct(pred, y).astype(np.float64) / weights.sum(axis=1)
     cols = []
     for k in range(num_labels):
-        cols += [(y == k) & (pred == k), (y != k) & (pred == k), (y == k) & (pred != k)]
+        if y.ndim == 2:  # multi-label: label k applies (truth) / is predicted
+            t, p = y[:, k].astype(bool), pred[:, k].astype(bool)
+        else:
+            t, p = y == k, pred == k
+        cols += [t & p, ~t & p, t & ~p]
     counts = weights @ np.stack(cols, axis=1).astype(np.float64)  # (B, 3K): tp, fp, fn per class
     tp, fp, fn = counts[:, 0::3], counts[:, 1::3], counts[:, 2::3]
     denom = 2 * tp + fp + fn

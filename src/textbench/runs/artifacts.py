@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from textbench.runs.records import TEST_METRICS, TestMetrics, write_record
 from textbench.utils.io import write_json_atomic, write_text_atomic
 
@@ -54,33 +56,60 @@ def best_eval(log_history: list[dict[str, Any]], metric: str, greater: bool = Tr
     return best
 
 
-def write_predictions_csv(path: Path, labels: Any, probs: Any, label_names: list[str]) -> Path:
-    """Per-example test predictions (row index, true label id, predicted id, probabilities)."""
+def write_predictions_csv(path: Path, labels: Any, probs: Any, label_names: list[str],
+                          thresholds: Any = None) -> Path:
+    """Per-example test predictions (row index, true label id, predicted id, probabilities). Multi-label
+    rows ((N, K) labels): columns ``labels`` and ``preds`` hold space-separated label ids (predicted: the
+    labels whose probability reaches their threshold)."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["index", "label", "pred", *[f"p_{n}" for n in label_names]])
+    multi_label = np.asarray(labels).ndim == 2
+    w.writerow(["index", *(("labels", "preds") if multi_label else ("label", "pred")),
+                *[f"p_{n}" for n in label_names]])
+    cut = np.asarray(0.5 if thresholds is None else thresholds, dtype=np.float64)
     for i, (y, p) in enumerate(zip(labels, probs)):
-        w.writerow([i, int(y), int(p.argmax()), *[f"{float(v):.6f}" for v in p]])
+        if multi_label:
+            truth, pred = " ".join(map(str, np.flatnonzero(y))), " ".join(map(str, np.flatnonzero(p >= cut)))
+        else:
+            truth, pred = int(y), int(p.argmax())
+        w.writerow([i, truth, pred, *[f"{float(v):.6f}" for v in p]])
     return write_text_atomic(path, buf.getvalue())
 
 
-def read_predictions_csv(path: Path) -> tuple[list[int], list[int]]:
-    """(true label ids, predicted ids) from ``test_predictions.csv``."""
+def read_predictions_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(true labels, predictions) from ``test_predictions.csv``: ids (N,), or (N, K) 0/1 rows for multi-label."""
     with open(path, encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return [int(r["label"]) for r in rows], [int(r["pred"]) for r in rows]
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        fields = reader.fieldnames or []
+    if "labels" not in fields:
+        return np.array([int(r["label"]) for r in rows]), np.array([int(r["pred"]) for r in rows])
+    k = sum(name.startswith("p_") for name in fields)
+
+    def hot(cell: str) -> np.ndarray:
+        out = np.zeros(k, dtype=np.int8)
+        out[[int(i) for i in cell.split()]] = 1
+        return out
+
+    return (np.array([hot(r["labels"]) for r in rows]).reshape(-1, k),
+            np.array([hot(r["preds"]) for r in rows]).reshape(-1, k))
 
 
 def write_test_results(run_dir: Path, metrics: TestMetrics, labels: Any, probs: Any, label_names: list[str],
                        history: list[dict[str, Any]]) -> None:
-    """What every classifier run leaves: test metrics and predictions, its log, the confusion matrix."""
-    from textbench.evaluation.plots import plot_confusion_matrix
+    """What every classifier run leaves: test metrics and predictions, its log, the confusion matrix (multi-label:
+    the per-label F1 chart, ``per_label_f1.png``)."""
+    from textbench.evaluation.plots import plot_confusion_matrix, plot_per_label_f1
 
     write_record(run_dir / TEST_METRICS, metrics)
-    write_predictions_csv(run_dir / "test_predictions.csv", labels, probs, label_names)
+    write_predictions_csv(run_dir / "test_predictions.csv", labels, probs, label_names,
+                          metrics.scores.get("thresholds"))
     write_training_log(run_dir, history)
-    plot_confusion_matrix(metrics.scores["confusion_matrix"], label_names, run_dir / "confusion_matrix.png",
-                          title=f"{run_dir.name}: confusion matrix (test)")
+    if metrics.scores.get("multi_label"):
+        plot_per_label_f1(metrics.scores, run_dir / "per_label_f1.png")
+    else:
+        plot_confusion_matrix(metrics.scores["confusion_matrix"], label_names, run_dir / "confusion_matrix.png",
+                              title=f"{run_dir.name}: confusion matrix (test)")
 
 
 def write_training_log(run_dir: Path, history: list[dict[str, Any]]) -> None:

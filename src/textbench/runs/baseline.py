@@ -3,7 +3,7 @@
 config.yaml, manifest.json (status complete, split hashes, data summary),
 test_metrics.json (same keys as a trained run, cost included; no optimiser steps or
 best epoch), test_predictions.csv, metrics.csv and trainer_log.json (one train and one
-validation record at epoch 1), confusion_matrix.png, and model/ (the fitted baseline as
+validation record at epoch 1), confusion_matrix.png (multi-label: per_label_f1.png), and model/ (the fitted baseline as
 arrays and JSON, see baselines/saving.py) for `textbench predict`.
 """
 
@@ -24,6 +24,8 @@ from textbench.baselines.saving import save_baseline
 from textbench.config.loader import to_dict
 from textbench.data import PreparedData, prepare_data
 from textbench.evaluation.metrics import full_report, log_loss, scalar_metrics
+from textbench.evaluation.multilabel import tune_thresholds
+from textbench.inference.thresholds import write_thresholds
 from textbench.runtime import environment as env
 from textbench.runtime.memory import peak_memory
 from textbench.runs.artifacts import write_test_results
@@ -99,12 +101,14 @@ def _fit_and_test(cfg: BaselineRunConfig, prepared: PreparedData, run_dir: Path)
 
     train_probs = model.predict_proba(split["train"][0])
     val_probs = model.predict_proba(split["validation"][0])
+    # multi-label: each label's decision threshold tuned on validation, as for trained runs
+    thresholds = tune_thresholds(val_probs, split["validation"][1]) if prepared.multi_label else None
     probs, inference = _timed(model, split["test"][0])
     labels = split["test"][1]
-    scores = full_report(probs, labels, names)
+    scores = full_report(probs, labels, names, thresholds)
     scores["loss"] = log_loss(probs, labels)
 
-    val = scalar_metrics(val_probs, split["validation"][1], len(names))
+    val = scalar_metrics(val_probs, split["validation"][1], len(names), thresholds)
     val["loss"] = log_loss(val_probs, split["validation"][1])
     history = [  # one fit: one train and one validation record at "epoch 1"
         {"loss": log_loss(train_probs, split["train"][1]), "epoch": 1.0, "step": 1},
@@ -122,6 +126,8 @@ def _fit_and_test(cfg: BaselineRunConfig, prepared: PreparedData, run_dir: Path)
     # the fitted model as plain arrays and JSON (never pickle): `textbench predict` serves it
     def save(out: Path) -> None:
         save_baseline(model, cfg.baseline.name, names, out)
+        if thresholds is not None:
+            write_thresholds(out, thresholds, names)
         write_model_card(out, name=run_dir.name, config=to_dict(cfg), scores=scores, label_names=names,
                          data=DataRecord.of(prepared), method=f"baseline {cfg.baseline.name}",
                          tag=f"baseline-{cfg.baseline.name}", baseline=True)

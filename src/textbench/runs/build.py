@@ -40,11 +40,14 @@ class BuiltModel:
 
 
 def _label_kwargs(prepared: PreparedData) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "num_labels": len(prepared.label_names),
         "id2label": dict(enumerate(prepared.label_names)),
         "label2id": {n: i for i, n in enumerate(prepared.label_names)},
     }
+    if prepared.multi_label:  # one sigmoid per label and BCE, in every model kind (transformers' own and ours)
+        out["problem_type"] = "multi_label_classification"
+    return out
 
 
 def _load_hf_config(path: str, cfg: RunConfig) -> Any:

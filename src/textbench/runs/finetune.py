@@ -20,8 +20,10 @@ from textbench.config.schema import RunConfig
 from textbench.data import PreparedData, prepare_data
 from textbench.evaluation.names import LOWER_IS_BETTER
 from textbench.evaluation.metrics import full_report, log_loss, make_compute_metrics
+from textbench.evaluation.multilabel import tune_thresholds
 from textbench.evaluation.plots import plot_learning_curves
 from textbench.inference.predictor import Predictor
+from textbench.inference.thresholds import write_thresholds
 from textbench.methods import apply_method, count_parameters
 from textbench.methods.saving import save_trained_model
 from textbench.methods.caching import build_frozen_cache
@@ -90,7 +92,7 @@ def per_text_metrics(tokenized_split: Any, cut: LongText) -> Callable[[np.ndarra
     n = int(doc.max()) + 1 if len(doc) else 0
 
     def reduce(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        per_text = np.zeros(n, dtype=np.int64)
+        per_text = np.zeros((n, *labels.shape[1:]), dtype=labels.dtype)  # (N,) ids or (N, K) multi-label rows
         per_text[doc] = labels  # every window carries its text's label
         return aggregate(logits, doc, n, cut.aggregate), per_text
 
@@ -241,7 +243,8 @@ class _Finetune:
             args=args,
             processing_class=self.built.tokenizer,
             compute_metrics=make_compute_metrics(len(self.prepared.label_names),
-                                                 per_text_metrics(self.tokenized["validation"], self.cut)),
+                                                 per_text_metrics(self.tokenized["validation"], self.cut),
+                                                 multi_label=self.prepared.multi_label),
             callbacks=callbacks,
             class_weights=weights,
             head_learning_rate=cfg.method.head_learning_rate,
@@ -260,30 +263,41 @@ class _Finetune:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         return RunResult(run_dir, metrics.to_json())
 
-    def _test_split(self) -> tuple[list[str], np.ndarray]:
-        test = self.prepared.splits["test"][:]
-        return list(test["text"]), np.asarray(test["label"])
+    def _split(self, name: str = "test") -> tuple[list[str], np.ndarray]:
+        rows = self.prepared.splits[name][:]
+        return list(rows["text"]), np.asarray(rows["label"])  # labels (N,) ids or (N, K) multi-label rows
+
+    def _thresholds(self, predictor: Predictor) -> np.ndarray | None:
+        """Multi-label: each label's decision threshold, tuned on validation (the best checkpoint's)."""
+        if not self.prepared.multi_label:
+            return None
+        texts, labels = self._split("validation")
+        predictor.thresholds = tune_thresholds(predictor.predict_proba(texts), labels)
+        return predictor.thresholds
 
     def _reference(self, predictor: Predictor, run_dir: Path) -> None:
         """The pretrained model's test scores before training (``reference_metrics.json``), once."""
         path = run_dir / REFERENCE_METRICS
         if self.built.pretrained and self.cfg.eval.reference_before_training and not path.exists():
-            texts, labels = self._test_split()
+            texts, labels = self._split("test")
             probs, _ = predictor.timed_predict(texts)
             write_json_atomic(path, {"split": "test", **full_report(probs, labels, self.prepared.label_names)})
 
     def _finish(self, run_dir: Path, predictor: Predictor, cache: Any, cost: Cost, history: list[dict[str, Any]],
                 ckpt_dir: Path) -> RunResult:
         cfg, names = self.cfg, self.prepared.label_names
-        texts, labels = self._test_split()
+        thresholds = self._thresholds(predictor)
+        texts, labels = self._split("test")
         # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
         probs, inference = predictor.timed_predict(texts)
-        scores = full_report(probs, labels, names)
+        scores = full_report(probs, labels, names, thresholds)
         scores["loss"] = log_loss(probs, labels)
 
         def save(out: Path) -> None:  # the full model (with the cache, the Trainer held its trained parts)
             save_trained_model(self.model, out, cfg.method)
             self.built.tokenizer.save_pretrained(out)
+            if thresholds is not None:
+                write_thresholds(out, thresholds, names)
             kind = "from scratch" if cfg.model.kind == "scratch" else "fine-tuned"
             write_model_card(out, name=run_dir.name, config=to_dict(cfg), scores=scores, label_names=names,
                              data=DataRecord.of(self.prepared), method=f"{kind}, {cfg.method.describe()}",

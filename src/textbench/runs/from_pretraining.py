@@ -63,6 +63,8 @@ def build_from_pretraining_run(cfg: Any, prepared: Any) -> Any:
     base.num_labels = n
     base.id2label = dict(enumerate(prepared.label_names))
     base.label2id = {v: k for k, v in base.id2label.items()}
+    if prepared.multi_label:
+        base.problem_type = "multi_label_classification"
     check_max_length(cfg.tokenizer.max_length, base, tok, str(model_dir))
     model, info = TextbenchForSequenceClassification.from_pretrained(model_dir, config=base, output_loading_info=True)
     expected = set(model.state_dict())

@@ -13,6 +13,7 @@ from typing import Any
 
 CARD_FILE = "README.md"
 SHOWN = ("accuracy", "macro_f1", "balanced_accuracy", "mcc")
+SHOWN_MULTI_LABEL = ("accuracy", "micro_f1", "macro_f1", "samples_f1", "hamming_loss", "lrap")
 BUILTIN_HUB_IDS = {"builtin:minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
                    "builtin:smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct"}
 
@@ -29,7 +30,7 @@ def write_model_card(folder: Path, *, name: str, config: dict[str, Any], scores:
     results = [EvalResult(task_type="text-classification", dataset_type="custom", dataset_name=_short(source),
                           dataset_split="test", metric_type=key if key != "macro_f1" else "f1",
                           metric_name=key.replace("_", "-"), metric_value=round(float(scores[key]), 4))
-               for key in SHOWN if isinstance(scores.get(key), (int, float))]
+               for key in _shown(scores) if isinstance(scores.get(key), (int, float))]
     card_data = ModelCardData(
         library_name="scikit-learn" if baseline else "transformers", pipeline_tag="text-classification",
         tags=["textbench", "text-classification", tag], model_name=name, eval_results=results or None,
@@ -39,6 +40,10 @@ def write_model_card(folder: Path, *, name: str, config: dict[str, Any], scores:
     path = folder / CARD_FILE
     ModelCard(content).save(path)
     return path
+
+
+def _shown(scores: dict[str, Any]) -> tuple[str, ...]:
+    return SHOWN_MULTI_LABEL if scores.get("multi_label") else SHOWN
 
 
 def _short(source: str) -> str:
@@ -62,8 +67,14 @@ def _body(name: str, config: dict[str, Any], scores: dict[str, Any], labels: lis
         keys = ("epochs", "batch_size", "learning_rate", "weight_decay", "warmup_ratio", "seed")
         lines.append("- " + ", ".join(f"{k} {train[k]}" for k in keys if k in train))
     lines += ["", "## Test results (one run)", "", "| metric | value |", "|---|---:|"]
-    lines += [f"| {k.replace('_', '-')} | {float(scores[k]):.4f} |" for k in SHOWN
+    lines += [f"| {k.replace('_', '-')} | {float(scores[k]):.4f} |" for k in _shown(scores)
               if isinstance(scores.get(k), (int, float))]
+    if scores.get("multi_label"):
+        lines += ["", "Multi-label: one sigmoid per label; accuracy is subset accuracy (every label right). A label"
+                  " is assigned when its probability reaches its threshold, tuned on validation (`thresholds.json`):",
+                  "", "| label | threshold | test F1 |", "|---|---:|---:|"]
+        lines += [f"| `{n}` | {v.get('threshold', 0.5):.2f} | {v.get('f1', 0.0):.4f} |"
+                  for n, v in (scores.get("per_class") or {}).items()]
     lines += ["", "One seed: a study's report gives the spread over seeds and significance against other arms.",
               "", "## Intended use and limitations", "",
               f"- Classifies short texts into the labels above, in the language and domain of `{_short(data.source)}`;"

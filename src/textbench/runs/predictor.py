@@ -24,7 +24,7 @@ MODEL_DIR = "model"
 
 @dataclass
 class Served:
-    predictor: Any  # .predict_proba(texts) -> (N, C) and .label_names
+    predictor: Any  # .predict_proba(texts) -> (N, C), .label_names, .multi_label and .thresholds (or None)
     run_dir: Path
     chosen: str | None  # how the run was chosen, when the folder was an arm or a study
 
@@ -44,7 +44,12 @@ def open_predictor(folder: str | Path, *, batch_size: int = 64, quantize: str | 
             from textbench.errors import ConfigError
 
             raise ConfigError(f"--quantize {quantize}: for transformer runs; {run_dir} is a baseline")
-        return Served(load_baseline(run_dir / MODEL_DIR), run_dir, chosen)
+        from textbench.inference.thresholds import read_thresholds
+
+        baseline = load_baseline(run_dir / MODEL_DIR)
+        baseline.multi_label = bool(getattr(baseline.model, "multi_label", False))
+        baseline.thresholds = read_thresholds(run_dir / MODEL_DIR, baseline.label_names) if baseline.multi_label else None
+        return Served(baseline, run_dir, chosen)
     if backend == "onnxruntime":
         from textbench.inference.onnx_predictor import OnnxPredictor
 

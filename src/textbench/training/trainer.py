@@ -115,10 +115,14 @@ class TextbenchTrainer(Trainer):
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         logits = outputs["logits"]  # (B, C)
-        loss = nn.functional.cross_entropy(
-            logits.float(), labels, weight=self.class_weights.to(logits.device),
-            label_smoothing=self.args.label_smoothing_factor,
-        )
+        if labels.is_floating_point() and labels.shape == logits.shape:  # multi-label: weights are pos_weight
+            loss = nn.functional.binary_cross_entropy_with_logits(
+                logits.float(), labels.float(), pos_weight=self.class_weights.to(logits.device))
+        else:
+            loss = nn.functional.cross_entropy(
+                logits.float(), labels, weight=self.class_weights.to(logits.device),
+                label_smoothing=self.args.label_smoothing_factor,
+            )
         return (loss, outputs) if return_outputs else loss
 
     def create_optimizer(self, model: nn.Module | None = None) -> torch.optim.Optimizer:
@@ -146,10 +150,15 @@ class TextbenchTrainer(Trainer):
         return self.optimizer
 
 
-def class_weight_tensor(spec: str | list[float] | None, labels: list[int], num_labels: int) -> torch.Tensor | None:
-    """``balanced`` (n / (k * count)) or explicit weights; None for plain cross-entropy."""
+def class_weight_tensor(spec: str | list[float] | None, labels: list, num_labels: int) -> torch.Tensor | None:
+    """``balanced`` (n / (k * count)) or explicit weights; None for plain cross-entropy. Multi-label
+    rows (K floats each): the weights are BCE's ``pos_weight``, ``balanced`` = negatives / positives per label."""
     if spec is None:
         return None
+    multi_label = len(labels) > 0 and isinstance(labels[0], (list, tuple))
+    if spec == "balanced" and multi_label:
+        positives = torch.tensor(labels, dtype=torch.float).sum(0)  # (K,)
+        return (len(labels) - positives).clamp_min(1) / positives.clamp_min(1)
     if spec == "balanced":
         counts = torch.bincount(torch.tensor(labels), minlength=num_labels).float().clamp_min(1)
         return counts.sum() / (num_labels * counts)

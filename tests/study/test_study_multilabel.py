@@ -1,0 +1,47 @@
+"""A multi-label study: baselines and a fine-tuned arm on the same iterative-stratified folds; the report
+shows multi-label columns, per-label F1 instead of confusion matrices, and paired significance."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from conftest import tiny_multilabel
+from textbench.study import load_study
+from textbench.study.runner import run_study
+
+
+def test_multi_label_cv_study_reports_fold_wise_results_and_the_corrected_test(tmp_path, tiny_bert_dir):
+    data = tiny_multilabel(tmp_path, rows=140)
+    study = {
+        "name": "ml",
+        "data": {"source": str(data), "label_column": "labels", "multi_label": True, "label_delimiter": "|"},
+        "seeds": [1],
+        "cv": 3,
+        "baselines": ["majority", "tfidf"],
+        "shared": {"tokenizer": {"max_length": 32},
+                   "train": {"epochs": 2, "batch_size": 8, "learning_rate": 3e-3, "threads": 1}},
+        "arms": [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir)}}],
+    }
+    path = tmp_path / "ml.yaml"
+    path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
+    loaded = load_study(path, output_dir=tmp_path / "s")
+    result = run_study(loaded, executor="inline", progress=False)
+    assert result.count("complete") == 9 and result.count("failed") == 0
+    runs = loaded.dir / "runs"
+    for arm in ("majority", "tfidf", "bert"):
+        for fold in range(3):
+            run = runs / arm / f"seed-1-fold-{fold}"
+            metrics = json.loads((run / "test_metrics.json").read_text())
+            assert metrics["multi_label"] is True and (run / "model" / "thresholds.json").is_file()
+    tfidf = json.loads((runs / "tfidf" / "seed-1-fold-0" / "test_metrics.json").read_text())
+    majority = json.loads((runs / "majority" / "seed-1-fold-0" / "test_metrics.json").read_text())
+    assert tfidf["micro_f1"] > majority["micro_f1"] + 0.3  # the words decide the labels
+    md = (loaded.dir / "report.md").read_text()
+    header = next(line for line in md.splitlines() if line.startswith("| arm | runs |"))
+    assert "micro-F1" in header and "Hamming loss" in header and "MCC" not in header
+    assert "in each of the 3 folds every run used the same training and validation rows" in md
+    assert "corrected resampled t-test" in md and "p (corrected t)" in md
+    assert "figures/per_class_f1.png" in md and "confusion_matrices.png" not in md
+    assert "Per-label F1 on test, each label over its threshold tuned on validation." in md
