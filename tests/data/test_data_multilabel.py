@@ -181,3 +181,19 @@ def test_hash_depends_on_label_sets(tmp_path):
     after = prepared()
     changed = [s for s in ("train", "validation", "test") if before.split_hash(s) != after.split_hash(s)]
     assert changed == ["test"]  # the label set of one row is part of its split's hash
+
+
+def test_hub_sequence_of_classlabels_keeps_its_names(tmp_path):
+    import datasets
+
+    names = ["anger", "joy", "love", "fear"]  # the declared order, not sorted
+    feats = datasets.Features({"text": datasets.Value("string"),
+                               "labels": datasets.Sequence(datasets.ClassLabel(names=names))})
+    rows = [[i % 4] if i % 3 else [i % 4, (i + 1) % 4] for i in range(60)]
+    ds = datasets.Dataset.from_dict({"text": [f"t{i}" for i in range(60)], "labels": rows}, features=feats)
+    ds.save_to_disk(str(tmp_path / "saved"))
+    p = prepare_data(DataConfig(source=f"hf:{tmp_path / 'saved'}", label_column="labels", multi_label=True))
+    assert p.label_names == names
+    got = {t: {i for i, v in enumerate(row) if v} for split in p.splits.values()
+           for t, row in zip(split["text"], split["label"])}
+    assert got == {f"t{i}": set(r) for i, r in enumerate(rows)}

@@ -122,3 +122,14 @@ def test_balanced_class_weights_are_bce_pos_weights():
     by_hand = -(weights * target * torch.log(torch.sigmoid(logits))
                 + (1 - target) * torch.log(1 - torch.sigmoid(logits))).mean()
     assert float(loss) == pytest.approx(float(by_hand))
+
+
+def test_chunked_long_texts_keep_one_label_set_per_text(tmp_path, tiny_multilabel_csv, tiny_bert_dir):
+    result = train_run(_config(tmp_path, tiny_multilabel_csv, tiny_bert_dir,
+                               ["tokenizer.max_length=8", "tokenizer.long_text=chunk", "tokenizer.chunk_stride=2"]),
+                       quiet=True)
+    rows = list(csv.DictReader(open(result.run_dir / "test_predictions.csv")))
+    assert len(rows) == result.test_metrics["num_examples"] == result.test_metrics["cost"]["test_examples"]
+    history = json.loads((result.run_dir / "trainer_log.json").read_text())
+    assert any("eval_hamming_loss" in h for h in history)  # validation metrics per text, over label sets
+    _check_run(result)
