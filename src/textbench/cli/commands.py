@@ -26,6 +26,23 @@ def _add_set(p: argparse.ArgumentParser) -> None:
                    help="override a config value, e.g. --set train.learning_rate=3e-4 (repeatable)")
 
 
+def add_label_options(p: argparse.ArgumentParser) -> None:
+    """--multi-label and --label-delimiter: several labels per text in the label column."""
+    p.add_argument("--multi-label", action="store_true", default=None,
+                   help="several labels per text: a JSON list or a delimited string in the label column")
+    p.add_argument("--label-delimiter", help="with --multi-label: what separates a row's labels (default ',')")
+
+
+def label_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The data settings --multi-label / --label-delimiter give (a delimiter implies multi-label)."""
+    out: dict[str, object] = {}
+    if getattr(args, "multi_label", None) or getattr(args, "label_delimiter", None) is not None:
+        out["multi_label"] = True
+    if getattr(args, "label_delimiter", None) is not None:
+        out["label_delimiter"] = args.label_delimiter
+    return out
+
+
 def add_run_config(p: argparse.ArgumentParser, kind: str = "run", named: str = "run",
                    folder: str = "run folders") -> None:
     """CONFIG, --set, --name and --output-dir: how train, pretrain and tune take a run config."""
@@ -46,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    " or hf:ID); with --text-column / --label-column")
     t.add_argument("--text-column", help="the column holding the text")
     t.add_argument("--label-column", help="the column holding the label")
+    add_label_options(t)
     t.set_defaults(handler=cmd_train)
 
     d = sub.add_parser("data", help="data tools")
@@ -59,6 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_set(i)
     i.add_argument("--text-column", help="column holding the text")
     i.add_argument("--label-column", help="column holding the label")
+    add_label_options(i)
     i.add_argument("--tokenizer", help="tokenizer for token-length statistics (name, path or builtin:minilm-l6)")
     i.add_argument("--max-length", type=_positive_int, help="truncation length for the 'truncated' share")
     i.add_argument("--out", help="folder for the PNG charts and stats.json (default: data-inspect/<name>)")
@@ -124,6 +143,7 @@ def _run_overrides(args: argparse.Namespace) -> list[str]:
                       ("label_column", "data.label_column")):
         if getattr(args, flag, None) is not None:
             overrides.append(f"{key}={json.dumps(getattr(args, flag))}")
+    overrides += [f"data.{k}={json.dumps(v)}" for k, v in label_settings(args).items()]
     if args.name is not None:  # --name "" is an error to report, not a name to ignore
         overrides.append(f"output.name={json.dumps(args.name)}")
     if args.output_dir is not None:
@@ -195,6 +215,8 @@ def _inspect_target(args: argparse.Namespace):
         cfg.data.text_column = args.text_column
     if args.label_column:
         cfg.data.label_column = args.label_column
+    for key, value in label_settings(args).items():
+        setattr(cfg.data, key, value)
     if args.max_length:
         cfg.tokenizer.max_length = args.max_length
     return cfg

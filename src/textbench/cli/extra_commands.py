@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from textbench.cli.commands import add_label_options, label_settings
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("study", help="run a study: every arm x seed not yet complete, then the report",
@@ -18,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    " comparison runs on it")
     s.add_argument("--text-column", help="with --data: the column holding the text (default: text)")
     s.add_argument("--label-column", help="with --data: the column holding the label (default: label)")
+    add_label_options(s)
     s.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a study-file value, e.g. --set seeds=[1,2,3] --set data.max_train_samples=2000"
                    " --set tune.trials=8 (repeatable)")
@@ -133,14 +136,16 @@ def _study_inputs(args: argparse.Namespace) -> tuple[str | None, dict | None]:
               file=sys.stderr)
         path, source = None, path
     if source is None:
-        if args.text_column or args.label_column:
-            raise ConfigError("--text-column / --label-column go with --data (a study file names its columns)")
+        if args.text_column or args.label_column or label_settings(args):
+            raise ConfigError("--text-column / --label-column / --multi-label / --label-delimiter go with --data (a"
+                              " study file names its columns)")
         return path, None
     data = {"source": source}
     if args.text_column:
         data["text_column"] = args.text_column
     if args.label_column:
         data["label_column"] = args.label_column
+    data.update(label_settings(args))
     return path, data
 
 

@@ -142,7 +142,8 @@ def with_data(raw: dict[str, Any], data: dict[str, Any], *, template: bool) -> d
 
 
 _READING_KEYS = ("source", "format", "train_file", "validation_file", "test_file", "hf_config_name", "hf_revision",
-                 "text_column", "label_column", "label_names", "encoding")
+                 "text_column", "label_column", "label_names", "encoding", "multi_label", "label_delimiter",
+                 "label_columns")
 _TEMPLATE_NOTE = ("Budgets are the quickstart's (short epochs, a per-run time budget, a tiny search): a first"
                   " answer; write a study file (`textbench study --write-template`) for a real one.")
 
