@@ -45,3 +45,29 @@ def test_multi_label_cv_study_reports_fold_wise_results_and_the_corrected_test(t
     assert "corrected resampled t-test" in md and "p (corrected t)" in md
     assert "figures/per_class_f1.png" in md and "confusion_matrices.png" not in md
     assert "Per-label F1 on test, each label over its threshold tuned on validation." in md
+
+
+def test_multi_label_arms_are_tuned_like_any_other(tmp_path, tiny_bert_dir):
+    data = tiny_multilabel(tmp_path, rows=140)
+    study = {
+        "name": "mltune",
+        "data": {"source": str(data), "label_column": "labels", "multi_label": True, "label_delimiter": "|"},
+        "seeds": [1],
+        "shared": {"tokenizer": {"max_length": 32},
+                   "train": {"epochs": 2, "batch_size": 8, "threads": 1, "metric_for_best_model": "micro_f1"}},
+        "arms": [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir)}}],
+        "tune": {"trials": 2, "startup_trials": 1,
+                 "space": {"bert": {"train.learning_rate": {"low": 1e-4, "high": 3e-3, "log": True}}}},
+    }
+    path = tmp_path / "mltune.yaml"
+    path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
+    loaded = load_study(path, output_dir=tmp_path / "s")
+    result = run_study(loaded, executor="inline", progress=False)
+    assert result.count("complete") == 3 and result.count("failed") == 0  # the two baselines and bert
+    trials = sorted((loaded.dir / "tuning").rglob("validation_metrics.json"))
+    assert len(trials) == 2  # each trial scored on validation micro-F1, never on test
+    for trial in trials:
+        scores = json.loads(trial.read_text())
+        assert scores["split"] == "validation" and "micro_f1" in scores and "hamming_loss" in scores
+    run = json.loads((loaded.dir / "runs" / "bert" / "seed-1" / "test_metrics.json").read_text())
+    assert run["multi_label"] is True
