@@ -13,4 +13,4 @@ Not part of the installed package (``src/textbench`` is) and not a test folder (
 """
 
 REGISTRY = ("frozen_cache", "finetune_speed", "scratch_step", "attention_scaling", "inference", "data_scaling",
-            "startup")
+            "startup", "method_cost")

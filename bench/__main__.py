@@ -30,7 +30,7 @@ from bench import REGISTRY
 from bench.common import ROOT, load_result, md_table, run_and_save, run_line, verdict_line
 
 TARGETS = {"finetune_speed": 1, "frozen_cache": 2, "scratch_step": 3, "attention_scaling": 4, "inference": 5,
-           "data_scaling": 6, "startup": 7}
+           "data_scaling": 6, "startup": 7, "method_cost": 8}
 TITLES = {
     "finetune_speed": "Fine-tuning speed (textbench vs a plain Trainer script)",
     "frozen_cache": "Linear probe and frozen layers (frozen part computed once)",
@@ -39,6 +39,7 @@ TITLES = {
     "inference": "Inference (textbench predict vs transformers.pipeline)",
     "data_scaling": "Scaling with data (time per epoch vs training rows)",
     "startup": "Start-up cost (--help and a study run's fixed cost vs import torch)",
+    "method_cost": "Epoch cost per fine-tuning method (LoRA, prefix, freeze vs full, CPU)",
 }
 OUT = ROOT / "BENCHMARKS.md"
 
