@@ -197,3 +197,11 @@ def test_hub_sequence_of_classlabels_keeps_its_names(tmp_path):
     got = {t: {i for i, v in enumerate(row) if v} for split in p.splits.values()
            for t, row in zip(split["text"], split["label"])}
     assert got == {f"t{i}": set(r) for i, r in enumerate(rows)}
+
+
+def test_a_list_label_without_multi_label_says_what_to_set(tmp_path):
+    path = tmp_path / "lists.jsonl"
+    path.write_text('{"text": "a", "labels": ["x", "y"]}\n{"text": "b", "labels": ["x"]}\n')
+    with pytest.raises(DataError, match=r"lists.jsonl line 1: label in column 'labels' is a list \(\['x', 'y'\]\);"
+                                        r" several labels per text need data.multi_label: true"):
+        prepare_data(DataConfig(source=str(path), label_column="labels"))

@@ -58,6 +58,9 @@ def normalize_label(value: object, where: str, column: str) -> int | str:
                 "labels must be class names or integer ids (bin continuous scores first)"
             )
         return s
+    if isinstance(value, (list, tuple)):
+        raise DataError(f"{where}: label in column {column!r} is a list ({list(value)[:5]!r}); several labels per"
+                        " text need data.multi_label: true")
     raise DataError(f"{where}: label in column {column!r} is a {type(value).__name__}, expected a name or id")
 
 
