@@ -16,7 +16,7 @@ def test_write_template_for_multi_label_data(tmp_path, tiny_multilabel_csv, caps
     data = yaml.safe_load(out.read_text())["data"]
     assert data["multi_label"] is True and data["label_delimiter"] == "|" and data["label_column"] == "labels"
     assert main(["study", str(out), "--multi-label"]) == 2
-    assert "--multi-label / --label-delimiter go with --data" in capsys.readouterr().err
+    assert "as do --multi-label / --label-delimiter (a study file names its columns)" in capsys.readouterr().err
 
 
 def test_data_inspect_counts_rows_per_label(tmp_path, tiny_multilabel_csv, capsys):

@@ -137,8 +137,8 @@ def _study_inputs(args: argparse.Namespace) -> tuple[str | None, dict | None]:
         path, source = None, path
     if source is None:
         if args.text_column or args.label_column or label_settings(args):
-            raise ConfigError("--text-column / --label-column / --multi-label / --label-delimiter go with --data (a"
-                              " study file names its columns)")
+            raise ConfigError("--text-column / --label-column go with --data, as do --multi-label /"
+                              " --label-delimiter (a study file names its columns)")
         return path, None
     data = {"source": source}
     if args.text_column:
