@@ -85,12 +85,15 @@ def test_a_multi_label_model_learns_and_predict_returns_label_sets(tmp_path):
     from conftest import tiny_multilabel
     from helpers.tiny_models import tiny_bert
 
-    torch.manual_seed(0)  # a tiny random BERT learns this in 20 epochs from most inits, not all: fix one
+    # a tiny random BERT learns this from most inits, not all: fix the weights (its WordPiece vocabulary
+    # still varies with the tokenizers' hash order: 0.90 to 1.0 micro-F1 seen after 20 epochs)
+    torch.manual_seed(0)
     bert = tiny_bert(tmp_path / "bert")
     data = tiny_multilabel(tmp_path, rows=210)
-    result = train_run(_config(tmp_path, data, bert, [], epochs=20), quiet=True)
+    result = train_run(_config(tmp_path, data, bert, [], epochs=30), quiet=True)
     m = result.test_metrics
-    assert m["micro_f1"] > 0.9 and m["hamming_loss"] < 0.1, m  # the words decide the labels
+    # the words decide the labels; predicting the priors gives micro-F1 about 0.6 and Hamming loss 0.43
+    assert m["micro_f1"] > 0.85 and m["hamming_loss"] < 0.12, m
     inputs = tmp_path / "texts.txt"
     inputs.write_text("great love happy awful hate sad\ntable monday paper street\n")
     out = textbench(["predict", str(result.run_dir), "--input", str(inputs), "--output", "-"])
