@@ -25,6 +25,18 @@ def _run(root, tiny_csv, tiny_bert_dir, name, *extra):
     return train_run(cfg, quiet=True).run_dir
 
 
+def _predict_both(run, tmp_path) -> dict[str, list[dict]]:
+    """`textbench predict` records for TEXTS with each backend."""
+    inp = tmp_path / "texts.txt"
+    inp.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    outs = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / f"{backend}.jsonl"
+        assert main(["predict", str(run), "--input", str(inp), "--output", str(out), "--backend", backend]) == 0
+        outs[backend] = [json.loads(x) for x in out.read_text().splitlines()]
+    return outs
+
+
 SCRATCH = ["model.kind=scratch", "tokenizer.train=wordpiece", "tokenizer.vocab_size=300",
            "model.architecture={hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,"
            " pooling: mean}"]
@@ -39,13 +51,7 @@ def test_export_matches_pytorch_and_predict_serves_it(tmp_path, tiny_csv, tiny_b
     assert "probabilities within" in said and "tolerance 0.0001" in said and "same label on" in said
     info = json.loads((run / "onnx" / "export.json").read_text())
     assert info["max_abs_diff"] <= 1e-4 and info["checked_texts"] > 0
-    inp = tmp_path / "texts.txt"
-    inp.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
-    outs = {}
-    for backend in ("torch", "onnxruntime"):
-        out = tmp_path / f"{backend}.jsonl"
-        assert main(["predict", str(run), "--input", str(inp), "--output", str(out), "--backend", backend]) == 0
-        outs[backend] = [json.loads(x) for x in out.read_text().splitlines()]
+    outs = _predict_both(run, tmp_path)
     assert [r["label"] for r in outs["torch"]] == [r["label"] for r in outs["onnxruntime"]]
     diff = max(abs(a["probabilities"][k] - b["probabilities"][k])
                for a, b in zip(outs["torch"], outs["onnxruntime"]) for k in a["probabilities"])
@@ -92,13 +98,7 @@ def test_a_multi_label_run_exports_with_its_thresholds(tmp_path, tiny_multilabel
     saved = json.loads((run / "model" / "thresholds.json").read_text())["thresholds"]
     assert info["multi_label"] is True and info["thresholds"] == list(saved.values())
     assert info["max_abs_diff"] <= 1e-4 and 0.0 <= info["int8_label_agreement"] <= 1.0
-    inp = tmp_path / "texts.txt"
-    inp.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
-    outs = {}
-    for backend in ("torch", "onnxruntime"):
-        out = tmp_path / f"{backend}.jsonl"
-        assert main(["predict", str(run), "--input", str(inp), "--output", str(out), "--backend", backend]) == 0
-        outs[backend] = [json.loads(x) for x in out.read_text().splitlines()]
+    outs = _predict_both(run, tmp_path)
     assert [r["labels"] for r in outs["torch"]] == [r["labels"] for r in outs["onnxruntime"]]
     for record in outs["onnxruntime"]:  # sigmoids over the saved thresholds, not one softmax
         assert record["labels"] == [n for n, p in record["probabilities"].items() if p >= saved[n]]

@@ -8,22 +8,13 @@ import csv
 import numpy as np
 import pytest
 
+from helpers.adapters import ADAPTERS
 from textbench.config import load_run_config
 from textbench.data import prepare_data
 from textbench.runs.finetune import train_run
 from textbench.runs.predictor import open_predictor
 
-METHODS = {
-    "dora": ["method.name=dora", "method.r=4"],
-    "adalora": ["method.name=adalora", "method.init_r=4", "method.target_r=2", "method.delta_t=1", "train.epochs=2"],
-    "ia3": ["method.name=ia3"],
-    "loha": ["method.name=loha", "method.r=4"],
-    "lokr": ["method.name=lokr", "method.r=4"],
-    "vera": ["method.name=vera", "method.r=16"],
-    "oft": ["method.name=oft", "method.block_size=8"],
-    "boft": ["method.name=boft", "method.block_size=4"],
-    "peft": ["method.name=peft", "method.config={peft_type: HRA, r: 2}"],
-}
+METHODS = {**ADAPTERS, "adalora": [*ADAPTERS["adalora"], "train.epochs=2"]}  # AdaLoRA prunes ranks in epoch 2
 
 
 @pytest.mark.parametrize("method", list(METHODS))

@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 
+from helpers.adapters import ADAPTERS
 from helpers.cli import textbench
 from textbench.config import load_run_config
 from textbench.data import prepare_data
@@ -30,15 +31,7 @@ METHODS = {
     "freeze": ["method.name=freeze", "method.trainable_layers=1"],
     "scratch": SCRATCH,
     "bitfit": ["method.name=bitfit"],
-    "dora": ["method.name=dora", "method.r=4"],
-    "adalora": ["method.name=adalora", "method.init_r=4", "method.target_r=2", "method.delta_t=1"],
-    "ia3": ["method.name=ia3"],
-    "loha": ["method.name=loha", "method.r=4"],
-    "lokr": ["method.name=lokr", "method.r=4"],
-    "vera": ["method.name=vera", "method.r=16"],
-    "oft": ["method.name=oft", "method.block_size=8"],
-    "boft": ["method.name=boft", "method.block_size=4"],
-    "peft": ["method.name=peft", "method.config={peft_type: HRA, r: 2}"],
+    **ADAPTERS,
 }
 
 
@@ -60,6 +53,7 @@ def _check_run(result) -> None:
     saved = json.loads((run / "model" / "thresholds.json").read_text())["thresholds"]
     assert list(saved) == NAMES and all(0.05 <= t <= 0.95 for t in saved.values())
     assert [m["per_class"][n]["threshold"] for n in NAMES] == pytest.approx(list(saved.values()))
+    assert m["cost"]["threshold_tuning_seconds"] >= 0  # the validation pass that tunes them, in the cost
     texts = list(prepare_data(load_run_config(run / "config.yaml").data).splits["test"]["text"])
     served = open_predictor(run).predictor
     assert served.multi_label  # the reloaded model's problem_type: multi_label_classification

@@ -4,6 +4,7 @@ shows multi-label columns, per-label F1 instead of confusion matrices, and paire
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import yaml
 
@@ -12,20 +13,26 @@ from textbench.study import load_study
 from textbench.study.runner import run_study
 
 
-def test_multi_label_cv_study_reports_fold_wise_results_and_the_corrected_test(tmp_path, tiny_bert_dir):
+def _study_file(tmp_path: Path, bert: Path, name: str, train: dict, **extra) -> Path:
+    """A study on 140 generated multi-label rows with one tiny BERT arm (2 epochs)."""
     data = tiny_multilabel(tmp_path, rows=140)
     study = {
-        "name": "ml",
+        "name": name,
         "data": {"source": str(data), "label_column": "labels", "multi_label": True, "label_delimiter": "|"},
         "seeds": [1],
-        "cv": 3,
-        "baselines": ["majority", "tfidf"],
         "shared": {"tokenizer": {"max_length": 32},
-                   "train": {"epochs": 2, "batch_size": 8, "learning_rate": 3e-3, "threads": 1}},
-        "arms": [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir)}}],
+                   "train": {"epochs": 2, "batch_size": 8, "threads": 1, **train}},
+        "arms": [{"name": "bert", "set": {"model.name_or_path": str(bert)}}],
+        **extra,
     }
-    path = tmp_path / "ml.yaml"
+    path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_multi_label_cv_study_reports_fold_wise_results_and_the_corrected_test(tmp_path, tiny_bert_dir):
+    path = _study_file(tmp_path, tiny_bert_dir, "ml", cv=3, baselines=["majority", "tfidf"],
+                       train={"learning_rate": 3e-3})
     loaded = load_study(path, output_dir=tmp_path / "s")
     result = run_study(loaded, executor="inline", progress=False)
     assert result.count("complete") == 9 and result.count("failed") == 0
@@ -48,19 +55,9 @@ def test_multi_label_cv_study_reports_fold_wise_results_and_the_corrected_test(t
 
 
 def test_multi_label_arms_are_tuned_like_any_other(tmp_path, tiny_bert_dir):
-    data = tiny_multilabel(tmp_path, rows=140)
-    study = {
-        "name": "mltune",
-        "data": {"source": str(data), "label_column": "labels", "multi_label": True, "label_delimiter": "|"},
-        "seeds": [1],
-        "shared": {"tokenizer": {"max_length": 32},
-                   "train": {"epochs": 2, "batch_size": 8, "threads": 1, "metric_for_best_model": "micro_f1"}},
-        "arms": [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir)}}],
-        "tune": {"trials": 2, "startup_trials": 1,
-                 "space": {"bert": {"train.learning_rate": {"low": 1e-4, "high": 3e-3, "log": True}}}},
-    }
-    path = tmp_path / "mltune.yaml"
-    path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
+    tune = {"trials": 2, "startup_trials": 1,
+            "space": {"bert": {"train.learning_rate": {"low": 1e-4, "high": 3e-3, "log": True}}}}
+    path = _study_file(tmp_path, tiny_bert_dir, "mltune", tune=tune, train={"metric_for_best_model": "micro_f1"})
     loaded = load_study(path, output_dir=tmp_path / "s")
     result = run_study(loaded, executor="inline", progress=False)
     assert result.count("complete") == 3 and result.count("failed") == 0  # the two baselines and bert

@@ -286,7 +286,9 @@ class _Finetune:
     def _finish(self, run_dir: Path, predictor: Predictor, cache: Any, cost: Cost, history: list[dict[str, Any]],
                 ckpt_dir: Path) -> RunResult:
         cfg, names = self.cfg, self.prepared.label_names
+        t_thresholds = time.perf_counter()
         thresholds = self._thresholds(predictor)
+        tuned = {"threshold_tuning_seconds": round(time.perf_counter() - t_thresholds, 2)} if thresholds is not None else {}
         texts, labels = self._split("test")
         # The best checkpoint is loaded back (load_best_model_at_end); measure it on test.
         probs, inference = predictor.timed_predict(texts)
@@ -306,8 +308,8 @@ class _Finetune:
         publish_model(run_dir, save)
         cost = dataclasses.replace(cost, **peak_memory(), **inference, test_examples=len(texts),
                                    # windows' cached probabilities do not add up to a text's: no check then
-                                   extra=cache.cost(None if self.cut.windows else probs,
-                                                    cfg.train.eval_batch_size))
+                                   extra={**cache.cost(None if self.cut.windows else probs,
+                                                       cfg.train.eval_batch_size), **tuned})
         metrics = TestMetrics(scores=scores, cost=cost)
         write_test_results(run_dir, metrics, labels, probs, names, history)
         plot_learning_curves(history, run_dir / "learning_curves.png", cfg.train.metric_for_best_model,
