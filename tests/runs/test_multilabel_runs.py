@@ -21,8 +21,9 @@ NAMES = ["music", "politics", "sport"]
 SCRATCH = ["model.kind=scratch", "model.architecture={hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 4,"
            " intermediate_size: 64}", "tokenizer.train=wordpiece", "tokenizer.vocab_size=200",
            "tokenizer.min_frequency=1"]
-# every method, and each code path of the loss: transformers' own head, PEFT adapters, prefix tuning's
-# cache, the probe's cached head, the freeze cache, and the from-scratch model family (about 2 s each)
+# each code path of the loss: transformers' own head, a PEFT adapter, prefix tuning's cache, the probe's
+# cached head, the freeze cache, and the from-scratch model family (about 2 s each); the rest of the PEFT
+# family in the slow run (`pytest -m slow`), with the same checks
 METHODS = {
     "full": [],
     "lora": ["method.name=lora", "method.r=4"],
@@ -31,7 +32,6 @@ METHODS = {
     "freeze": ["method.name=freeze", "method.trainable_layers=1"],
     "scratch": SCRATCH,
     "bitfit": ["method.name=bitfit"],
-    **ADAPTERS,
 }
 
 
@@ -71,6 +71,12 @@ def _check_run(result) -> None:
 @pytest.mark.parametrize("method", list(METHODS))
 def test_every_kind_of_model_trains_on_multi_label_data(tmp_path, tiny_multilabel_csv, tiny_bert_dir, method):
     _check_run(train_run(_config(tmp_path, tiny_multilabel_csv, tiny_bert_dir, METHODS[method]), quiet=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", list(ADAPTERS))
+def test_every_adapter_trains_on_multi_label_data(tmp_path, tiny_multilabel_csv, tiny_bert_dir, method):
+    _check_run(train_run(_config(tmp_path, tiny_multilabel_csv, tiny_bert_dir, ADAPTERS[method]), quiet=True))
 
 
 def test_a_multi_label_model_learns_and_predict_returns_label_sets(tmp_path):
