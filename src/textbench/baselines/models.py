@@ -26,8 +26,6 @@ from textbench.baselines.config import BaselineConfig
 from textbench.errors import DataError
 from textbench.utils.registry import Registry
 
-THRESHOLD = 0.5  # multi-label: a label is predicted when its probability is >= this
-
 
 def _labels(labels: Any, num_labels: int, where: str) -> tuple[np.ndarray, bool]:
     """The labels as an array, and whether they are multi-label (an (N, K) indicator matrix)."""
@@ -105,7 +103,9 @@ class OneVsRest:
         return expit(np.asarray(x @ self.coef_.T) + self.intercept_)  # (N, K)
 
     def predict(self, x: Any) -> np.ndarray:
-        return (self.predict_proba(x) >= THRESHOLD).astype(np.int64)  # (N, K)
+        from textbench.evaluation.multilabel import predict_labels
+
+        return predict_labels(self.predict_proba(x))  # (N, K), each label at the default 0.5
 
 
 class TfidfLogReg:

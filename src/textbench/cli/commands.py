@@ -293,7 +293,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     kept = [i for i, t in enumerate(texts) if t.strip()]  # an empty row keeps its line, marked, unpredicted
     probs = dict(zip(kept, pred.predict_proba([texts[i] for i in kept])))
     multi_label = bool(getattr(pred, "multi_label", False))
-    cut = np.asarray(0.5 if getattr(pred, "thresholds", None) is None else pred.thresholds)
+    if multi_label:  # every label whose probability reaches its threshold (tuned on validation)
+        from textbench.evaluation.multilabel import predict_labels
+
+        chosen = dict(zip(kept, predict_labels(np.array([probs[i] for i in kept]).reshape(len(kept), -1),
+                                               getattr(pred, "thresholds", None))))
     records = []
     for i, text in enumerate(texts):
         if i not in probs:
@@ -302,9 +306,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
             continue
         p = probs[i]
         per_label = {n: round(float(v), 6) for n, v in zip(pred.label_names, p)}
-        if multi_label:  # every label whose probability reaches its threshold (tuned on validation)
-            records.append({"text": text, "labels": [n for n, v, t in zip(pred.label_names, p, np.broadcast_to(
-                cut, p.shape)) if v >= t], "probabilities": per_label})
+        if multi_label:
+            records.append({"text": text, "labels": [n for n, on in zip(pred.label_names, chosen[i]) if on],
+                            "probabilities": per_label})
         else:
             records.append({"text": text, "label": pred.label_names[int(p.argmax())],
                             "probability": round(float(p.max()), 6), "probabilities": per_label})

@@ -66,10 +66,13 @@ def write_predictions_csv(path: Path, labels: Any, probs: Any, label_names: list
     multi_label = np.asarray(labels).ndim == 2
     w.writerow(["index", *(("labels", "preds") if multi_label else ("label", "pred")),
                 *[f"p_{n}" for n in label_names]])
-    cut = np.asarray(0.5 if thresholds is None else thresholds, dtype=np.float64)
+    if multi_label:
+        from textbench.evaluation.multilabel import predict_labels
+
+        chosen = predict_labels(probs, thresholds)  # (N, K) over the thresholds
     for i, (y, p) in enumerate(zip(labels, probs)):
         if multi_label:
-            truth, pred = " ".join(map(str, np.flatnonzero(y))), " ".join(map(str, np.flatnonzero(p >= cut)))
+            truth, pred = " ".join(map(str, np.flatnonzero(y))), " ".join(map(str, np.flatnonzero(chosen[i])))
         else:
             truth, pred = int(y), int(p.argmax())
         w.writerow([i, truth, pred, *[f"{float(v):.6f}" for v in p]])
