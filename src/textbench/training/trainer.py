@@ -108,6 +108,18 @@ class TextbenchTrainer(Trainer):
         self.class_weights = class_weights
         self.head_learning_rate = head_learning_rate
 
+    def _get_train_sampler(self, train_dataset: Any = None) -> torch.utils.data.Sampler | None:
+        """The Trainer's sampler; length-grouped batches seeded per epoch (see ``training.sampler``)."""
+        from transformers.trainer_pt_utils import LengthGroupedSampler
+
+        from textbench.training.sampler import EpochSeededLengthGroupedSampler
+
+        sampler = super()._get_train_sampler(train_dataset)
+        if type(sampler) is LengthGroupedSampler:
+            seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+            return EpochSeededLengthGroupedSampler.like(sampler, seed)
+        return sampler
+
     def compute_loss(self, model: nn.Module, inputs: dict[str, Any], return_outputs: bool = False,
                      num_items_in_batch: Any = None):
         if self.class_weights is None or "labels" not in inputs:
