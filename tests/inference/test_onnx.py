@@ -37,6 +37,22 @@ def _predict_both(run, tmp_path) -> dict[str, list[dict]]:
     return outs
 
 
+def _weight_scale_sizes(path) -> set[int]:
+    """Sizes of the scales of the int8 model's quantized weights (1 = one scale per tensor)."""
+    import onnx
+
+    g = onnx.load(str(path))
+    inits = {i.name: i for i in g.graph.initializer}
+    sizes = set()
+    for node in g.graph.node:
+        if node.op_type == "MatMulInteger" and node.input[1] in inits:  # (activation, int8 weight, ...)
+            scale = inits.get(node.input[1].replace("_quantized", "_scale"))
+            assert scale is not None, node.input[1]
+            sizes.add(int(np.prod(scale.dims)) if scale.dims else 1)
+    assert sizes, "no quantized MatMul"
+    return sizes
+
+
 SCRATCH = ["model.kind=scratch", "tokenizer.train=wordpiece", "tokenizer.vocab_size=300",
            "model.architecture={hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64,"
            " pooling: mean}"]
@@ -51,6 +67,7 @@ def test_export_matches_pytorch_and_predict_serves_it(tmp_path, tiny_csv, tiny_b
     assert "probabilities within" in said and "tolerance 0.0001" in said and "same label on" in said
     info = json.loads((run / "onnx" / "export.json").read_text())
     assert info["max_abs_diff"] <= 1e-4 and info["checked_texts"] > 0
+    assert _weight_scale_sizes(run / "onnx" / "model.int8.onnx") - {1}, "int8 weights: one scale per channel"
     outs = _predict_both(run, tmp_path)
     assert [r["label"] for r in outs["torch"]] == [r["label"] for r in outs["onnxruntime"]]
     diff = max(abs(a["probabilities"][k] - b["probabilities"][k])

@@ -5,8 +5,10 @@ sequence length) of a wrapper returning the logits; a LoRA adapter is merged fir
 tuning, whose virtual tokens go through the attention cache, is not exported). On export the
 ONNX model's probabilities on the run's validation texts must match PyTorch's within
 ``TOLERANCE`` (largest absolute difference); if they do not, nothing is kept. ``int8``
-adds ``model.int8.onnx``, ONNX Runtime's dynamic int8 quantization, with its label
-agreement with the full-precision model on the same texts.
+adds ``model.int8.onnx``, ONNX Runtime's dynamic int8 quantization with one scale per output
+channel (on a fine-tuned MiniLM-L6, 99.0% of emotion test labels unchanged against 96.5% with one
+scale per tensor, at the same speed), with its label agreement with the full-precision model on the
+same texts.
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
             level = root.level
             root.setLevel(logging.ERROR)  # "consider pre-processing" (an image-model hint)
             try:
-                quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8)
+                quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8,
+                                 per_channel=True)
             finally:
                 root.setLevel(level)
             q = OnnxPredictor(tmp / INT8_FILE, tokenizer, reference.label_names, reference.max_length,
