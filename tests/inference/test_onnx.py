@@ -58,8 +58,9 @@ SCRATCH = ["model.kind=scratch", "tokenizer.train=wordpiece", "tokenizer.vocab_s
            " pooling: mean}"]
 
 
-@pytest.mark.parametrize("method", [[], ["method.name=lora", "method.r=4"], ["method.name=loha", "method.r=4"], SCRATCH],
-                         ids=["full", "lora-merged", "loha-merged", "textbench-scratch"])
+@pytest.mark.parametrize("method", [[], ["method.name=lora", "method.r=4"], ["method.name=loha", "method.r=4"], SCRATCH,
+                                    ["method.name=linear_probe", "method.probe_pooling=mean"]],
+                         ids=["full", "lora-merged", "loha-merged", "textbench-scratch", "probe-mean-pooling"])
 def test_export_matches_pytorch_and_predict_serves_it(tmp_path, tiny_csv, tiny_bert_dir, capsys, method):
     run = _run(tmp_path / "runs", tiny_csv, tiny_bert_dir, "r", *method)
     assert main(["export", str(run), "--int8"]) == 0

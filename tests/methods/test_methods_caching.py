@@ -73,6 +73,7 @@ def manifest(run_dir: Path) -> dict:
 
 CASES = [
     ("bert", ["method.name=linear_probe"]),
+    ("bert", ["method.name=linear_probe", "method.probe_pooling=mean"]),
     ("llama", ["method.name=linear_probe"]),
     ("bert", ["method.name=freeze", "method.trainable_layers=1"]),
     ("llama", ["method.name=freeze", "method.trainable_layers=1"]),
@@ -80,7 +81,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("kind,method", CASES, ids=[f"{k}-{m[0].split('=')[1]}" for k, m in CASES])
+@pytest.mark.parametrize("kind,method", CASES, ids=[f"{k}-{'-'.join(x.split('=')[1] for x in m[:2])}" for k, m in CASES])
 def test_cached_run_equals_uncached_and_reloads(tmp_path, tiny_csv, still_paths, kind, method):
     model = None if kind == "scratch" else still_paths[kind]
     if kind == "scratch":  # a fixed tokenizer (a trained one may number its tokens differently each time)

@@ -21,10 +21,13 @@ METHODS = {
     "probe-linear": MethodConfig.of("linear_probe", probe_head="linear"),
     "probe-bert": MethodConfig.of("linear_probe", probe_head="bert"),
     "probe-mlp": MethodConfig.of("linear_probe", probe_head="mlp"),
+    "probe-mean": MethodConfig.of("linear_probe", probe_pooling="mean"),
+    "probe-mlp-mean": MethodConfig.of("linear_probe", probe_head="mlp", probe_pooling="mean"),
     "freeze": MethodConfig.of("freeze", trainable_layers=1),
     "bitfit": MethodConfig(name="bitfit"),
 }
-CASES = [(k, m) for k in ("bert", "llama") for m in METHODS if not (k == "llama" and m == "bitfit")]
+CASES = [(k, m) for k in ("bert", "llama") for m in METHODS
+         if not (k == "llama" and (m == "bitfit" or m.endswith("-mean")))]  # mean pooling: BERT-style only
 
 
 def _trained(load_tiny, tb, kind, method):

@@ -86,9 +86,11 @@ def install_probe_head(model: nn.Module, spec: dict[str, Any]) -> None:
 
 
 def probe_model_class(config: Any) -> type | None:
-    """The model class that rebuilds a saved probe head, or None for a plain model."""
-    spec = getattr(config, CONFIG_KEY, None)
-    if not spec:
+    """The model class that rebuilds a saved probe head and pooling, or None for a plain model."""
+    from textbench.methods.probe_pooling import CONFIG_KEY as POOLING_KEY
+    from textbench.methods.probe_pooling import restore_probe_pooling
+
+    if not getattr(config, CONFIG_KEY, None) and getattr(config, POOLING_KEY, "model") == "model":
         return None
     from transformers import AutoModelForSequenceClassification
 
@@ -96,6 +98,8 @@ def probe_model_class(config: Any) -> type | None:
 
     def __init__(self: nn.Module, config: Any, *args: Any, **kwargs: Any) -> None:
         base.__init__(self, config, *args, **kwargs)
-        install_probe_head(self, getattr(config, CONFIG_KEY))
+        restore_probe_pooling(self)
+        if getattr(config, CONFIG_KEY, None):
+            install_probe_head(self, getattr(config, CONFIG_KEY))
 
     return type(base.__name__, (base,), {"__init__": __init__, "__module__": base.__module__})
