@@ -161,3 +161,23 @@ def test_an_edited_arm_is_refused_until_rerun_stale(tmp_path, tiny_bert_dir):
     old = yaml.safe_load((study.dir / "stale" / "bert" / "seed-1" / "config.yaml").read_text())
     assert old["train"]["learning_rate"] == 1e-3  # set aside, not deleted
     assert "other settings" not in (study.dir / "report.md").read_text()
+
+
+def test_a_setting_added_since_a_run_does_not_make_it_stale(tmp_path, tiny_bert_dir):
+    """A run made before a setting existed did what its default does; one with another value is stale."""
+    from textbench.study.stale import stale_runs
+
+    arms = [{"name": "bert", "set": {"model.name_or_path": str(tiny_bert_dir)}}, {"name": "tfidf", "baseline": "tfidf"}]
+    path = tiny_study(tmp_path, tiny_bert_dir, seeds=[1], arms=arms, baselines=[])
+    study = load_study(path, output_dir=tmp_path / "studies")
+    run_study(study, executor="inline", progress=False)
+    for arm, section, key in (("bert", "train", "group_by_length"), ("tfidf", "baseline", "min_df")):
+        stored = study.dir / "runs" / arm / "seed-1" / "config.yaml"
+        cfg = yaml.safe_load(stored.read_text())
+        del cfg[section][key]  # as written by a textbench without the setting
+        stored.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert stale_runs(study.dir) == []
+    assert all("stale" not in w for _, w in plan_status(study))
+    cfg["baseline"]["min_df"] = 3  # a real difference still counts
+    stored.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert [m for m in stale_runs(study.dir) if "tfidf" in m]

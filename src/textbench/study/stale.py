@@ -24,6 +24,20 @@ def _comparable(cfg: dict[str, Any], pretrained: bool = False) -> dict[str, Any]
     return out
 
 
+def _with_defaults(cfg: dict[str, Any], baseline: bool) -> dict[str, Any]:
+    """A stored run config read through today's config classes, so that a setting added since the
+    run was made (at its default, which is what the run did) does not make it stale."""
+    from textbench.baselines.config import BaselineRunConfig
+    from textbench.config.loader import from_dict, to_dict
+    from textbench.config.schema import RunConfig
+    from textbench.errors import ConfigError
+
+    try:
+        return to_dict(from_dict(BaselineRunConfig if baseline else RunConfig, cfg))
+    except (ConfigError, TypeError, ValueError):  # a setting removed or renamed since: compare as stored
+        return cfg
+
+
 def stale_run_dirs(study_dir: str | Path, settings: dict[str, dict[str, Any]] | None = None) -> list[tuple[Path, str]]:
     """(run folder, arm) of complete runs whose stored config differs from what study.yaml now asks for
     (or ``settings``, arm name -> settings, when the study file was edited since)."""
@@ -39,7 +53,8 @@ def stale_run_dirs(study_dir: str | Path, settings: dict[str, dict[str, Any]] | 
         want = with_shared_tokenizer(current, shared_tokenizer_dir(sd.dir, current))
         for run in arm.runs:
             pre = bool((run.config.get("model") or {}).get("from_pretraining_run"))
-            if run.config and _comparable(run.config, pre) != _comparable(want, pre):
+            if run.config and _comparable(_with_defaults(run.config, arm.kind == "baseline"), pre) != _comparable(
+                    want, pre):
                 out.append((run.dir, arm.name))
     return out
 
