@@ -162,3 +162,23 @@ def test_a_one_epoch_run_draws_its_train_loss_per_logged_step():
     assert len(cv["train_loss"]) == 10 and cv["train_epoch"][0] == 0.1  # a curve, not one dot
     many = [{"loss": 1.0, "epoch": e / 2, "step": e} for e in range(1, 21)]  # 10 epochs: epoch means
     assert len(run_curves(many, "macro_f1")["train_loss"]) == 10
+
+
+def test_mlm_pretraining_counts_in_the_train_time(tmp_path):
+    """A run started from a pretraining run waited for that pretraining too: the report says so."""
+    from textbench.report.analysis import summarize_arm
+    from textbench.report.collect import load_study_dir
+
+    root = make_fake_study(tmp_path / "study")
+    for seed in (1, 2):
+        pre = tmp_path / "pretrain" / f"seed-{seed}"
+        pre.mkdir(parents=True)
+        write_json_atomic(pre / "pretrain_metrics.json", {"objective": "masked-lm", "train_seconds": 400.0})
+        write_yaml_atomic(root / "runs" / "scratch" / f"seed-{seed}" / "config.yaml",
+                          {"model": {"kind": "scratch", "from_pretraining_run": str(pre)}})
+    arm = next(a for a in load_study_dir(root).arms if a.name == "scratch")
+    summary = summarize_arm(arm)
+    assert summary.train_seconds == pytest.approx(450.0) and summary.pretrain_seconds == pytest.approx(400.0)
+    build_report(root)
+    md = (root / "report.md").read_text(encoding="utf-8")
+    assert "**MLM pretraining** (in the train time):" in md and "`scratch`: 400 s of its 450 s" in md

@@ -4,7 +4,9 @@ Pareto fronts and data-efficiency series. No formatting here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,6 +46,7 @@ class ArmSummary:
     params_trainable: float | None
     train_seconds: float | None  # what the user waited for: the training loop plus a frozen-feature cache
     cache_seconds: float | None  # of which: building the frozen-feature cache (cached methods)
+    pretrain_seconds: float | None  # of which: the MLM pretraining the runs started from
     seconds_per_epoch: float | None
     epochs: float | None
     peak_memory_mb: float | None
@@ -59,15 +62,29 @@ class ArmSummary:
         return self.arm.name
 
 
+def pretraining_seconds(run: Any) -> float | None:
+    """The training time of the MLM pretraining run a fine-tuning run started from, if any."""
+    pre = (run.config.get("model") or {}).get("from_pretraining_run")
+    if not pre:
+        return None
+    try:
+        seconds = json.loads((Path(pre) / "pretrain_metrics.json").read_text(encoding="utf-8")).get("train_seconds")
+    except (OSError, ValueError):
+        return None
+    return float(seconds) if isinstance(seconds, (int, float)) else None
+
+
 def _train_and_cache_seconds(arm: ArmData) -> list[float]:
     """Per run: the training loop plus the frozen-feature cache it built first (a probe's train
-    time alone would show seconds where the user waited a minute)."""
+    time alone would show seconds where the user waited a minute) and the MLM pretraining it
+    started from."""
     out = []
     for r in arm.runs:
         train = r.cost.train_seconds
         if isinstance(train, (int, float)):
             cache = r.cost.extra.get("frozen_cache_seconds")
-            out.append(float(train) + (float(cache) if isinstance(cache, (int, float)) else 0.0))
+            out.append(float(train) + (float(cache) if isinstance(cache, (int, float)) else 0.0)
+                       + (pretraining_seconds(r) or 0.0))
     return out
 
 
@@ -84,6 +101,7 @@ def summarize_arm(arm: ArmData) -> ArmSummary:
         params_trainable=_mean(arm.cost_values("parameters", "trainable")),
         train_seconds=_mean(_train_and_cache_seconds(arm)),
         cache_seconds=_mean(arm.cost_values("frozen_cache_seconds")),
+        pretrain_seconds=_mean([x for x in (pretraining_seconds(r) for r in arm.runs) if x is not None]),
         seconds_per_epoch=_mean(arm.cost_values("seconds_per_epoch")) if is_model else None,
         epochs=_mean(arm.cost_values("epochs_completed")) if is_model else None,
         peak_memory_mb=_mean(mem),

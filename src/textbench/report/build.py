@@ -295,7 +295,8 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
         f"Quality: mean ± standard deviation over {_over(sd)}. Cost: mean over {_over(sd)}. **Bold**: best in the column"
         " (highest quality, throughput; lowest parameters, time, memory; the majority baseline, a constant,"
         " is left out of the cost columns). Train time is what a run waited for: the training loop (validation"
-        " included) and, for methods that cache a frozen part, building that cache; test inference is the whole test set, tokenisation included. Baselines count"
+        " included), for methods that cache a frozen part building that cache, and any MLM pretraining the run"
+        " started from; test inference is the whole test set, tokenisation included. Baselines count"
         " their logistic-regression weights as parameters. Reference rows are pretrained models before training."))
     flagged = [f"`{name}`: {c.phrase()}; more epochs or a larger budget may change its place."
                for name, c in convergence.items() if c.flagged]
@@ -305,6 +306,10 @@ def _results(summaries: list[ArmSummary], sd: StudyData, convergence: dict[str, 
               " the frozen-feature cache" for s in summaries if s.cache_seconds]
     if cached:
         blocks += [Para("**Frozen-feature caches** (in the train time):"), Bullets(cached)]
+    pretrained = [f"`{s.name}`: {fmt_seconds(s.pretrain_seconds)} s of its {fmt_seconds(s.train_seconds)} s"
+                  " pretraining with masked language modelling first" for s in summaries if s.pretrain_seconds]
+    if pretrained:
+        blocks += [Para("**MLM pretraining** (in the train time):"), Bullets(pretrained)]
     if searches:
         costs = [f"`{arm}`: {fmt_seconds(s.get('seconds'))} s of search ({s.get('counted_trials')}"
                  f" trial{'' if s.get('counted_trials') == 1 else 's'}) before the runs above"
