@@ -254,6 +254,7 @@ def markdown(result: dict) -> str:
             rows.append([names.get(k, k), fmt(r["seconds"]), fmt(r["texts_per_second"]), f"{r['accuracy']:.4f}",
                          f"{100 * r['agreement_with_textbench']:.1f}%"])
     cli = result["cli"]
+    onnx = _onnx_verdict(result)
     q = result["results"].get("textbench_int8", {})
     base = result["results"]["textbench"]
     qline = ""
@@ -274,7 +275,7 @@ def markdown(result: dict) -> str:
         + (f", labels identical to the in-process path on {100 * cli['agree_with_in_process']:.1f}% of texts."
            if "agree_with_in_process" in cli else f" (failed: {cli.get('error')}).")
         + qline
-        + (f"\n\n{_onnx_verdict(result)['note']}." if _onnx_verdict(result) else "")
+        + (f"\n\n{onnx['note']}." if onnx else "")
     )
 
 

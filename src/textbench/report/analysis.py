@@ -74,17 +74,16 @@ def pretraining_seconds(run: Any) -> float | None:
     return float(seconds) if isinstance(seconds, (int, float)) else None
 
 
-def _train_and_cache_seconds(arm: ArmData) -> list[float]:
+def _train_and_cache_seconds(arm: ArmData, pretraining: list[float | None]) -> list[float]:
     """Per run: the training loop plus the frozen-feature cache it built first (a probe's train
     time alone would show seconds where the user waited a minute) and the MLM pretraining it
-    started from."""
+    started from (``pretraining``, per run)."""
     out = []
-    for r in arm.runs:
+    for r, pre in zip(arm.runs, pretraining):
         train = r.cost.train_seconds
         if isinstance(train, (int, float)):
             cache = r.cost.extra.get("frozen_cache_seconds")
-            out.append(float(train) + (float(cache) if isinstance(cache, (int, float)) else 0.0)
-                       + (pretraining_seconds(r) or 0.0))
+            out.append(float(train) + (float(cache) if isinstance(cache, (int, float)) else 0.0) + (pre or 0.0))
     return out
 
 
@@ -94,14 +93,15 @@ def summarize_arm(arm: ArmData) -> ArmSummary:
     mem, kind = (cuda, "GPU") if cuda else (arm.cost_values("peak_rss_mb"), "RSS")
     rows = [float(r.train_rows) for r in arm.runs if r.train_rows is not None]
     is_model = arm.kind in ("scratch", "pretrained")
+    pretraining = [pretraining_seconds(r) for r in arm.runs]  # one read of each pretraining run's metrics
     return ArmSummary(
         arm=arm,
         quality=quality,
         params_total=_mean(arm.cost_values("parameters", "total")),
         params_trainable=_mean(arm.cost_values("parameters", "trainable")),
-        train_seconds=_mean(_train_and_cache_seconds(arm)),
+        train_seconds=_mean(_train_and_cache_seconds(arm, pretraining)),
         cache_seconds=_mean(arm.cost_values("frozen_cache_seconds")),
-        pretrain_seconds=_mean([x for x in (pretraining_seconds(r) for r in arm.runs) if x is not None]),
+        pretrain_seconds=_mean([x for x in pretraining if x is not None]),
         seconds_per_epoch=_mean(arm.cost_values("seconds_per_epoch")) if is_model else None,
         epochs=_mean(arm.cost_values("epochs_completed")) if is_model else None,
         peak_memory_mb=_mean(mem),
