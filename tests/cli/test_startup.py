@@ -41,3 +41,19 @@ def test_config_errors_come_before_the_heavy_imports(tmp_path):
     done = _run([["train", str(bad)], ["pretrain", str(bad)], ["baseline", str(baseline)]])
     assert done.stdout.count("exit 2") == 3
     assert "train.epochs: must be > 0" in done.stderr and "svm" in done.stderr
+
+
+def test_a_run_folder_that_cannot_be_claimed_is_refused_before_the_heavy_imports(tmp_path):
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text(f"data: {{source: {tmp_path / 'absent.csv'}}}\noutput: {{dir: {tmp_path / 'runs'}, name: r}}\n")
+    (tmp_path / "runs" / "r").mkdir(parents=True)  # a folder that is there already, not a run
+    (tmp_path / "runs" / "done").mkdir()
+    (tmp_path / "runs" / "done" / "manifest.json").write_text('{"status": "complete"}')
+    done = _run([["train", str(cfg)], ["train", str(cfg), "--resume"],
+                 ["train", str(cfg), "--resume", "--name", "done"], ["train", str(cfg), "--resume", "--name", "gone"]])
+    assert done.stdout.count("exit 2") == 4, done.stdout + done.stderr
+    err = done.stderr
+    assert "run folder already exists (status: not a run)" in err
+    assert "cannot resume, not a textbench run folder" in err
+    assert "the run is already complete; nothing to resume" in err
+    assert "nothing to resume, the run folder does not exist" in err

@@ -159,11 +159,13 @@ def is_main_process() -> bool:
 
 def _run(kind_name: str, config: str | None, overrides: list[str], resume: bool,
          data_store: str | None = None) -> int:
-    """Load the config (a bad file is reported before torch loads), run it, print one summary line."""
+    """Load the config and check the run folder (refused before torch loads), run it, print one summary line."""
     from textbench.runs.kinds import run_kind, stored_data
 
     kind = run_kind(kind_name)
     cfg = kind.load_config(config, overrides)
+    if is_main_process():  # under torchrun/accelerate launch the main process claims the folder
+        kind.check_folder(cfg, resume=resume)
     prepared = stored_data(cfg, Path(data_store)) if data_store else None
     result = kind.run(cfg, resume=resume, prepared=prepared)
     if is_main_process():  # under torchrun/accelerate launch the main process reports

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_tune(args: argparse.Namespace) -> int:
     from textbench.cli.commands import _run_overrides
     from textbench.config import load_run_config
-    from textbench.runs.finetune import default_run_name
+    from textbench.runs.naming import finetune_run_name
     from textbench.tuning.config import TuneConfig
     from textbench.tuning.single import read_space, tune_config
 
@@ -38,7 +38,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     space = read_space(args.space)
     tune = TuneConfig(trials=args.trials, max_minutes=args.max_minutes, sampler=args.sampler, pruner=args.pruner,
                       storage=args.storage, max_parameters=args.max_parameters)
-    name = cfg.output.name or default_run_name(cfg)
+    name = cfg.output.name or finetune_run_name(cfg)
     result = tune_config(cfg, tune, name, space)
     s = result.summary
     best = s.get("best")

@@ -32,6 +32,7 @@ from textbench.runs.artifacts import write_test_results
 from textbench.runs.engine import RunClock, RunSpec, execute
 from textbench.runs.folder import publish_model
 from textbench.runs.model_card import write_model_card
+from textbench.runs.naming import baseline_run_name
 from textbench.runs.records import Cost, DataRecord, Manifest, TestMetrics
 
 
@@ -74,7 +75,7 @@ def run_baseline(
     np.random.seed(cfg.seed)
     if prepared is None:
         prepared = prepare_data(cfg.data, base_dir=base_dir)
-    name = cfg.output.name or cfg.baseline.name
+    name = cfg.output.name or baseline_run_name(cfg)
     cfg = dataclasses.replace(cfg, output=dataclasses.replace(cfg.output, name=name))
     out_dir = Path(cfg.output.dir)
     if base_dir is not None and not out_dir.is_absolute():

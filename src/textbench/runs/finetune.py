@@ -47,6 +47,7 @@ from textbench.training.callbacks import (
 from textbench.runtime.memory import peak_memory, reset_cuda_peak
 from textbench.runs.folder import PROGRESS_FILE, publish_model, update_manifest
 from textbench.runs.model_card import write_model_card
+from textbench.runs.naming import finetune_run_name
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
 from textbench.utils.io import write_json_atomic
 
@@ -59,14 +60,6 @@ TRIAL_KIND = "trial"
 class RunResult:
     run_dir: Path
     test_metrics: dict[str, Any]
-
-
-def default_run_name(cfg: RunConfig) -> str:
-    if cfg.model.kind == "scratch":
-        arch = cfg.model.architecture
-        return f"scratch-{arch.get('kind', 'encoder')}-{arch.get('attention_type', 'mha')}"
-    base = cfg.model.name_or_path.rstrip("/").split("/")[-1].replace("builtin:", "")
-    return f"{base}-{cfg.method.name}"
 
 
 def tokenize_splits(prepared: PreparedData, tokenizer: Any, cut: LongText) -> Any:
@@ -134,7 +127,7 @@ def train_run(
     data_record = DataRecord.of(prepared)
     if not test:
         prepared = prepared.without_test()  # a trial cannot read what it must not see
-    name = cfg.output.name or default_run_name(cfg)
+    name = cfg.output.name or finetune_run_name(cfg)
     cfg = dataclasses.replace(cfg, output=dataclasses.replace(cfg.output, name=name))
     out_dir = Path(cfg.output.dir)
     if base_dir is not None and not out_dir.is_absolute():

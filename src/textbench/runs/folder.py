@@ -59,10 +59,24 @@ def check_writable(folder: Path) -> None:
 def claim_run_dir(
     out_dir: Path, name: str, *, if_exists: str = "error", resume: bool = False
 ) -> tuple[Path, bool]:
-    """Pick the folder for a run; returns (path, resuming).
+    """Pick the folder for a run and create it (a fresh run); returns (path, resuming).
 
     An existing run is resumed only when asked; otherwise it is an error or, with
     ``if_exists: suffix``, the new run gets ``name-2``, ``name-3``, ...
+    """
+    path, resuming = check_run_dir(out_dir, name, if_exists=if_exists, resume=resume)
+    if not resuming:
+        path.mkdir(parents=True, exist_ok=False)
+    return path, resuming
+
+
+def check_run_dir(
+    out_dir: Path, name: str, *, if_exists: str = "error", resume: bool = False
+) -> tuple[Path, bool]:
+    """The folder `claim_run_dir` would take and whether it resumes; RunError where it would refuse.
+
+    Creates nothing: the CLI calls it before torch loads, so a busy, existing or missing run
+    folder is refused in a fraction of a second.
     """
     check_writable(out_dir)
     path = out_dir / name
@@ -89,7 +103,6 @@ def claim_run_dir(
             )
     elif resume:
         raise RunError(f"{path}: nothing to resume, the run folder does not exist")
-    path.mkdir(parents=True, exist_ok=False)
     return path, False
 
 

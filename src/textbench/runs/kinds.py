@@ -2,8 +2,8 @@
 
 `textbench train` / `pretrain` / `baseline`, the study (inline or through
 ``textbench worker KIND CONFIG``, its one entry point for a child process) and any later
-kind (a tuning trial) start runs through here. Config loading comes first and imports
-no torch, so a bad file fails fast.
+kind (a tuning trial) start runs through here. Config loading and the run-folder check come
+first and import no torch, so a bad file or a busy, existing or missing run folder fails fast.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from textbench.runs.folder import check_run_dir
+from textbench.runs.naming import baseline_run_name, finetune_run_name, pretrain_run_name
 from textbench.utils.registry import Registry
 
 
@@ -21,6 +23,12 @@ class RunKind:
     load_config: Callable[[str | Path, list[str]], Any]  # (YAML file, --set overrides) -> typed config
     run: Callable[..., Any]  # (config, *, resume, quiet, prepared) -> a result with .run_dir
     launchable: bool  # may run under torchrun / accelerate launch
+    default_name: Callable[[Any], str]  # the run folder's name when output.name is not given
+
+    def check_folder(self, cfg: Any, *, resume: bool = False) -> None:
+        """Refuse now what claiming the run folder would refuse later (busy, exists, nothing to resume)."""
+        out = cfg.output
+        check_run_dir(Path(out.dir), out.name or self.default_name(cfg), if_exists=out.if_exists, resume=resume)
 
 
 def _load_finetune(path: str | Path, overrides: list[str]) -> Any:
@@ -68,10 +76,10 @@ def _run_baseline(cfg: Any, *, resume: bool = False, quiet: bool = False, prepar
 
 
 RUN_KINDS: Registry[RunKind] = Registry("run kind")
-RUN_KINDS.add("finetune", RunKind("finetune", _load_finetune, _run_finetune, launchable=True))
-RUN_KINDS.add("pretrain", RunKind("pretrain", _load_pretrain, _run_pretrain, launchable=True))
-RUN_KINDS.add("trial", RunKind("trial", _load_finetune, _run_trial, launchable=True))  # a tuning trial
-RUN_KINDS.add("baseline", RunKind("baseline", _load_baseline, _run_baseline, launchable=False))
+RUN_KINDS.add("finetune", RunKind("finetune", _load_finetune, _run_finetune, True, finetune_run_name))
+RUN_KINDS.add("pretrain", RunKind("pretrain", _load_pretrain, _run_pretrain, True, pretrain_run_name))
+RUN_KINDS.add("trial", RunKind("trial", _load_finetune, _run_trial, True, finetune_run_name))  # a tuning trial
+RUN_KINDS.add("baseline", RunKind("baseline", _load_baseline, _run_baseline, False, baseline_run_name))
 
 
 def run_kind(name: str) -> RunKind:

@@ -37,6 +37,7 @@ from textbench.training.callbacks import (
 )
 from textbench.runtime.memory import peak_memory
 from textbench.runs.folder import PROGRESS_FILE, publish_model
+from textbench.runs.naming import pretrain_run_name
 from textbench.training.trainer import TextbenchTrainer, training_arguments
 from textbench.utils.io import write_json_atomic
 
@@ -122,7 +123,7 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
     n_held = max(1, int(round(cfg.mlm.heldout_fraction * len(texts))))
     held = [texts[i] for i in order[:n_held]]
     train = [texts[i] for i in order[n_held:]]
-    name = cfg.output.name or f"pretrain-{cfg.model.architecture.get('kind', 'encoder')}"
+    name = cfg.output.name or pretrain_run_name(cfg)
     out_dir = Path(cfg.output.dir)
     if base_dir is not None and not out_dir.is_absolute():
         out_dir = base_dir / out_dir
