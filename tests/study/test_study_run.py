@@ -94,6 +94,8 @@ def test_dry_run_lists_runs(tmp_path, tiny_bert_dir, capsys):
     assert not (tmp_path / "s" / "tiny" / "runs").exists()
 
 
+@pytest.mark.slow  # the default run has each part: baselines in subprocesses (the test above), transformer
+# runs in subprocesses (tests/study/test_study_interrupt.py, test_study_workers.py)
 def test_tiny_bert_study_in_subprocesses(tmp_path, tiny_bert_dir):
     study = load_study(tiny_study(tmp_path, tiny_bert_dir, seeds=[1]), output_dir=tmp_path / "studies")
     result = run_study(study, progress=False)
