@@ -151,11 +151,11 @@ def run(quick: bool) -> dict[str, Any]:
 
         # ONNX Runtime: the model exported by `textbench export` (fp32 and dynamic int8), same texts
         try:
-            from textbench.inference.onnx_export import export_onnx
+            from textbench.inference.onnx_export import INT8_FILE, MODEL_FILE, export_onnx
             from textbench.inference.onnx_predictor import OnnxPredictor
 
             exported = export_onnx(run_dir, int8=True)
-            files = {"onnxruntime": exported.folder / "model.onnx", "onnxruntime_int8": exported.folder / "model.int8.onnx",
+            files = {"onnxruntime": exported.folder / MODEL_FILE, "onnxruntime_int8": exported.folder / INT8_FILE,
                      **_int8_keeping_ffn(exported.folder)}
             for key, file in files.items():
                 opred = OnnxPredictor(file, tok, names, pred.max_length)
@@ -217,20 +217,19 @@ def _int8_keeping_ffn(folder: Path) -> dict[str, Path]:
     (I, H) out, I the largest weight dimension.
     """
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(folder / "model.onnx"), load_external_data=False).graph
+    from textbench.inference.onnx_export import MODEL_FILE, quantize_int8
+
+    graph = onnx.load(str(folder / MODEL_FILE), load_external_data=False).graph
     dims = {t.name: tuple(t.dims) for t in graph.initializer if len(t.dims) == 2}
     weights = [(n.name, dims[n.input[1]]) for n in graph.node if n.op_type == "MatMul" and n.input[1] in dims]
     inner = max(d[0] for _, d in weights)
     ffn_out = [n for n, d in weights if d[0] == inner]
     ffn_in = [n for n, d in weights if d[1] == inner]
     out = {}
-    logging.getLogger().setLevel(logging.ERROR)  # ONNX Runtime's "consider pre-processing" (an image-model hint)
     for key, keep in (("onnxruntime_int8_ffn_out_fp32", ffn_out), ("onnxruntime_int8_ffn_fp32", ffn_in + ffn_out)):
         out[key] = folder / f"{key}.onnx"
-        quantize_dynamic(str(folder / "model.onnx"), str(out[key]), weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_exclude=keep)
+        quantize_int8(folder / MODEL_FILE, out[key], keep_fp32=keep)
     return out
 
 

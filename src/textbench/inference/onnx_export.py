@@ -17,7 +17,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -101,18 +101,7 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
                              f" {len(texts)} validation texts (tolerance {TOLERANCE:g}); nothing was kept")
         agreement = None
         if int8:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            import logging
-
-            root = logging.getLogger()
-            level = root.level
-            root.setLevel(logging.ERROR)  # "consider pre-processing" (an image-model hint)
-            try:
-                quantize_dynamic(str(tmp / MODEL_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8,
-                                 per_channel=True)
-            finally:
-                root.setLevel(level)
+            quantize_int8(tmp / MODEL_FILE, tmp / INT8_FILE)
             q = OnnxPredictor(tmp / INT8_FILE, tokenizer, reference.label_names, reference.max_length,
                               multi_label=reference.multi_label)
             agreement = label_agreement(q.predict_proba(texts), want, reference.thresholds, reference.multi_label)
@@ -132,6 +121,23 @@ def export_onnx(run_dir: Path, *, int8: bool = False, texts: list[str] | None = 
 
 
 OPSET = 18
+
+
+def quantize_int8(model: Path, out: Path, *, keep_fp32: Sequence[str] = ()) -> None:
+    """ONNX Runtime's dynamic int8 of ``model`` into ``out``: int8 weights with one scale per output
+    channel; the nodes named in ``keep_fp32`` stay in full precision."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # "consider pre-processing" (an image-model hint)
+    try:
+        quantize_dynamic(str(model), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=list(keep_fp32))
+    finally:
+        root.setLevel(level)
 
 
 def label_agreement(probs: np.ndarray, reference: np.ndarray, thresholds: np.ndarray | None,

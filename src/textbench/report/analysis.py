@@ -4,9 +4,7 @@ Pareto fronts and data-efficiency series. No formatting here.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -62,28 +60,17 @@ class ArmSummary:
         return self.arm.name
 
 
-def pretraining_seconds(run: Any) -> float | None:
-    """The training time of the MLM pretraining run a fine-tuning run started from, if any."""
-    pre = (run.config.get("model") or {}).get("from_pretraining_run")
-    if not pre:
-        return None
-    try:
-        seconds = json.loads((Path(pre) / "pretrain_metrics.json").read_text(encoding="utf-8")).get("train_seconds")
-    except (OSError, ValueError):
-        return None
-    return float(seconds) if isinstance(seconds, (int, float)) else None
-
-
-def _train_and_cache_seconds(arm: ArmData, pretraining: list[float | None]) -> list[float]:
+def _train_and_cache_seconds(arm: ArmData) -> list[float]:
     """Per run: the training loop plus the frozen-feature cache it built first (a probe's train
     time alone would show seconds where the user waited a minute) and the MLM pretraining it
-    started from (``pretraining``, per run)."""
+    started from."""
     out = []
-    for r, pre in zip(arm.runs, pretraining):
+    for r in arm.runs:
         train = r.cost.train_seconds
         if isinstance(train, (int, float)):
             cache = r.cost.extra.get("frozen_cache_seconds")
-            out.append(float(train) + (float(cache) if isinstance(cache, (int, float)) else 0.0) + (pre or 0.0))
+            cache = float(cache) if isinstance(cache, (int, float)) else 0.0
+            out.append(float(train) + cache + (r.pretrain_seconds or 0.0))
     return out
 
 
@@ -93,15 +80,14 @@ def summarize_arm(arm: ArmData) -> ArmSummary:
     mem, kind = (cuda, "GPU") if cuda else (arm.cost_values("peak_rss_mb"), "RSS")
     rows = [float(r.train_rows) for r in arm.runs if r.train_rows is not None]
     is_model = arm.kind in ("scratch", "pretrained")
-    pretraining = [pretraining_seconds(r) for r in arm.runs]  # one read of each pretraining run's metrics
     return ArmSummary(
         arm=arm,
         quality=quality,
         params_total=_mean(arm.cost_values("parameters", "total")),
         params_trainable=_mean(arm.cost_values("parameters", "trainable")),
-        train_seconds=_mean(_train_and_cache_seconds(arm, pretraining)),
+        train_seconds=_mean(_train_and_cache_seconds(arm)),
         cache_seconds=_mean(arm.cost_values("frozen_cache_seconds")),
-        pretrain_seconds=_mean([x for x in pretraining if x is not None]),
+        pretrain_seconds=_mean([r.pretrain_seconds for r in arm.runs if r.pretrain_seconds is not None]),
         seconds_per_epoch=_mean(arm.cost_values("seconds_per_epoch")) if is_model else None,
         epochs=_mean(arm.cost_values("epochs_completed")) if is_model else None,
         peak_memory_mb=_mean(mem),

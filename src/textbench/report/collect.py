@@ -16,8 +16,8 @@ import yaml
 
 from textbench.errors import RunError
 from textbench.runs.folder import replicate_name
-from textbench.runs.records import (REFERENCE_METRICS, STATUS_COMPLETE, TEST_METRICS, Cost, Manifest, TestMetrics,
-                                    read_manifest, read_test_metrics)
+from textbench.runs.records import (PRETRAIN_METRICS, REFERENCE_METRICS, STATUS_COMPLETE, TEST_METRICS, Cost,
+                                    Manifest, TestMetrics, read_manifest, read_test_metrics)
 from textbench.utils.io import read_json
 
 QUALITY = ("accuracy", "macro_f1", "balanced_accuracy", "mcc")
@@ -55,6 +55,13 @@ class RunData:
             return yaml.safe_load((self.dir / "config.yaml").read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError):
             return {}
+
+    @cached_property
+    def pretrain_seconds(self) -> float | None:
+        """The training time of the MLM pretraining run this run started from, if any."""
+        pre = (self.config.get("model") or {}).get("from_pretraining_run")
+        seconds = (_read_json(Path(pre) / PRETRAIN_METRICS) or {}).get("train_seconds") if pre else None
+        return float(seconds) if isinstance(seconds, (int, float)) else None
 
     @cached_property
     def history(self) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from textbench.runtime import environment as env
 from textbench.runs.artifacts import write_training_log
 from textbench.runs.checkpoints import last_complete_checkpoint
 from textbench.runs.engine import RunClock, RunFolder, RunSpec, execute
-from textbench.runs.records import Manifest
+from textbench.runs.records import PRETRAIN_METRICS, Manifest
 from textbench.training.callbacks import (
     DistributedStopSyncCallback,
     NonFiniteLossCallback,
@@ -192,7 +192,7 @@ def _write_results(cfg: PretrainConfig, trainer: Any, tok: Any, out: Any, before
         "global_steps": trainer.state.global_step,
         **peak_memory(),
     }
-    write_json_atomic(run_dir / "pretrain_metrics.json", metrics)
+    write_json_atomic(run_dir / PRETRAIN_METRICS, metrics)
     write_training_log(run_dir, history)
     plot_learning_curves(history, run_dir / "learning_curves.png", metric="loss", title=f"{run_dir.name}: pretraining")
     if not cfg.train.keep_checkpoints:

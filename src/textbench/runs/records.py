@@ -18,6 +18,7 @@ MANIFEST = "manifest.json"
 TEST_METRICS = "test_metrics.json"
 REFERENCE_METRICS = "reference_metrics.json"
 VALIDATION_METRICS = "validation_metrics.json"  # a tuning trial's result (it never sees test)
+PRETRAIN_METRICS = "pretrain_metrics.json"  # an MLM pretraining run's result
 
 STATUS_RUNNING = "running"
 STATUS_COMPLETE = "complete"
