@@ -26,11 +26,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import REGISTRY
+from bench import GPU_ONLY, REGISTRY
 from bench.common import ROOT, load_result, md_table, run_and_save, run_line, verdict_line
 
 TARGETS = {"finetune_speed": 1, "frozen_cache": 2, "scratch_step": 3, "attention_scaling": 4, "inference": 5,
-           "data_scaling": 6, "startup": 7, "method_cost": 8}
+           "data_scaling": 6, "startup": 7, "method_cost": 8, "gpu_step": 9}
 TITLES = {
     "finetune_speed": "Fine-tuning speed (textbench vs a plain Trainer script)",
     "frozen_cache": "Linear probe and frozen layers (frozen part computed once)",
@@ -40,6 +40,7 @@ TITLES = {
     "data_scaling": "Scaling with data (time per epoch vs training rows)",
     "startup": "Start-up cost (--help and a study run's fixed cost vs import torch)",
     "method_cost": "Epoch cost per fine-tuning method (LoRA, prefix, freeze vs full, CPU)",
+    "gpu_step": "From-scratch training step on a GPU (fp32, TF32, bf16; MFU vs the bf16 peak)",
 }
 OUT = ROOT / "BENCHMARKS.md"
 
@@ -67,6 +68,9 @@ def run_one(name: str, quick: bool) -> int:
     _quiet()
     if not available(name):
         print(f"[bench] {name}: not run (bench/{name}.py is missing)", flush=True)
+        return 3
+    if name in GPU_ONLY and not _has_cuda():
+        print(f"[bench] {name}: not run (needs a CUDA GPU; torch sees none)", flush=True)
         return 3
     mod = importlib.import_module(f"bench.{name}")
     print(f"[bench] {name} ({'quick' if quick else 'full'} mode) ...", flush=True)
@@ -135,8 +139,10 @@ def write_markdown() -> Path:
         title = f"{TARGETS[name]}. {TITLES[name]}"
         if res is None or mod is None:
             why = "not run (bench/{}.py is missing)".format(name) if mod is None else "not run yet (no saved result)"
+            if mod is not None and name in GPU_ONLY:
+                why = "not run yet: needs a CUDA GPU (scripts/device_checks.sh runs it on a lent one)"
             rows.append([TARGETS[name], f"[{TITLES[name]}](#{_anchor(name)})", "–", "–", why, "–"])
-            sections.append(f"## {title}\n\n{why.capitalize()}.\n")
+            sections.append(f"## {title}\n\n{why[0].upper() + why[1:]}.\n")
             continue
         v = get_verdict(mod, res) or {}
         met = v.get("met")
@@ -155,6 +161,12 @@ def write_markdown() -> Path:
         sorted(sections, key=lambda s: int(s.split(".", 1)[0][3:])))
     OUT.write_text(text.rstrip() + "\n", encoding="utf-8")
     return OUT
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def _anchor(name: str) -> str:
@@ -186,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     failed: list[str] = []
     if not args.markdown_only:
-        names = args.names or list(REGISTRY)
+        names = args.names or [n for n in REGISTRY if n not in GPU_ONLY or _has_cuda()]
         t0 = time.perf_counter()
         for name in names:
             if len(names) == 1 or args.in_process:

@@ -67,17 +67,18 @@ def build_bert() -> torch.nn.Module:
     return BertForSequenceClassification(cfg)
 
 
-def step_fn(model: torch.nn.Module, bf16: bool = False):
-    """One Trainer-like training step on a fixed batch (B x T, no padding)."""
-    model.train()
+def step_fn(model: torch.nn.Module, bf16: bool = False, *, device: str = "cpu", batch: int = B,
+            length: int = T):
+    """One Trainer-like training step on a fixed batch (batch x length, no padding) on ``device``."""
+    model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.01, fused=True)
     g = torch.Generator().manual_seed(0)
-    ids = torch.randint(5, SIZES["vocab_size"], (B, T), generator=g)
-    mask = torch.ones(B, T, dtype=torch.long)
-    labels = torch.randint(0, SIZES["num_labels"], (B,), generator=g)
+    ids = torch.randint(5, SIZES["vocab_size"], (batch, length), generator=g).to(device)
+    mask = torch.ones(batch, length, dtype=torch.long, device=device)
+    labels = torch.randint(0, SIZES["num_labels"], (batch,), generator=g).to(device)
 
     def step() -> None:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
             loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -87,8 +88,9 @@ def step_fn(model: torch.nn.Module, bf16: bool = False):
     return step
 
 
-def step_flops() -> dict:
-    s = SIZES
+def step_flops(batch: int = B, length: int = T) -> dict:
+    """FLOPs of one training step at ``batch`` x ``length`` (the formula in the module docstring)."""
+    s, B, T = SIZES, batch, length  # noqa: N806 - the formula's names
     D, L, I, C = s["hidden_size"], s["num_hidden_layers"], s["intermediate_size"], s["num_labels"]
     A = D
     n_tok = L * (4 * D * A + 2 * D * I)
