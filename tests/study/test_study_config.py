@@ -170,7 +170,8 @@ def test_builtin_quickstart_loads_from_any_folder(tmp_path, monkeypatch):
     assert tuned_arm_names(study) == ["scratch", "minilm-lora"] and study.cfg.tune.trials == 3  # a tiny search
 
 
-SHIPPED = sorted((ROOT / "configs" / "studies").glob("*.yaml"))
+SHIPPED = sorted((ROOT / "configs" / "studies").glob("*.yaml")) + sorted(
+    (ROOT / "configs" / "reproductions").glob("*.yaml"))  # docs/reproductions.md's studies
 
 
 def test_there_are_shipped_studies():
@@ -182,4 +183,4 @@ def test_shipped_study_loads(path):
     study = load_study(path)
     assert study.arms and study.seeds
     if "emotion" in study.data.source or "shared" in study.data.source:
-        assert study.data.source.endswith("shared/datasets/emotion")
+        assert study.data.source.rstrip("/").endswith("shared/datasets/emotion")
