@@ -49,10 +49,15 @@ def test_a_run_folder_that_cannot_be_claimed_is_refused_before_the_heavy_imports
     (tmp_path / "runs" / "r").mkdir(parents=True)  # a folder that is there already, not a run
     (tmp_path / "runs" / "done").mkdir()
     (tmp_path / "runs" / "done" / "manifest.json").write_text('{"status": "complete"}')
+    (tmp_path / "runs" / "half").mkdir()  # interrupted, started with another data source
+    (tmp_path / "runs" / "half" / "manifest.json").write_text('{"status": "interrupted"}')
+    (tmp_path / "runs" / "half" / "config.yaml").write_text("data: {source: other.csv}\n")
     done = _run([["train", str(cfg)], ["train", str(cfg), "--resume"],
-                 ["train", str(cfg), "--resume", "--name", "done"], ["train", str(cfg), "--resume", "--name", "gone"]])
-    assert done.stdout.count("exit 2") == 4, done.stdout + done.stderr
+                 ["train", str(cfg), "--resume", "--name", "done"], ["train", str(cfg), "--resume", "--name", "gone"],
+                 ["train", str(cfg), "--resume", "--name", "half"]])
+    assert done.stdout.count("exit 2") == 5, done.stdout + done.stderr
     err = done.stderr
+    assert "half: cannot resume with other settings than the run was started with: data." in err
     assert "run folder already exists (status: not a run)" in err
     assert "cannot resume, not a textbench run folder" in err
     assert "the run is already complete; nothing to resume" in err

@@ -32,7 +32,7 @@ from textbench.runs.artifacts import write_test_results
 from textbench.runs.engine import RunClock, RunSpec, execute
 from textbench.runs.folder import publish_model
 from textbench.runs.model_card import write_model_card
-from textbench.runs.naming import baseline_run_name
+from textbench.runs.naming import BASELINE_RESUME_COMMAND, baseline_run_name
 from textbench.runs.records import Cost, DataRecord, Manifest, TestMetrics
 
 
@@ -81,7 +81,7 @@ def run_baseline(
     if base_dir is not None and not out_dir.is_absolute():
         out_dir = base_dir / out_dir
     spec = RunSpec(kind=RUN_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
-                   resume_command="textbench baseline CONFIG --resume", if_exists=cfg.output.if_exists,
+                   resume_command=BASELINE_RESUME_COMMAND, if_exists=cfg.output.if_exists,
                    restart_on_resume=True)
     manifest = Manifest(seed=cfg.seed, machine=env.machine_info(uses_torch=False), versions=env.library_versions(),
                         git_commit=env.git_commit(), data=DataRecord.of(prepared),

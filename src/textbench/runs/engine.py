@@ -73,7 +73,7 @@ def execute(spec: RunSpec, manifest: Manifest, body: Callable[[RunFolder], T], *
         if dist.is_main():  # the one writer: released when this process ends, however it ends
             held.enter_context(hold_run_lock(path))
         if resuming:
-            dist.on_main(lambda: _check_resume_config(path, spec))
+            dist.on_main(lambda: check_resume_config(path, spec.config, spec.resume_sections, spec.resume_command))
         return _execute_claimed(spec, manifest, body, path, resuming, clock)
 
 
@@ -106,21 +106,22 @@ RESUME_FREE = frozenset({"train.max_minutes", "train.eval_batch_size", "train.lo
                          "train.keep_checkpoints"})
 
 
-def _check_resume_config(path: Path, spec: RunSpec) -> None:
-    """A resumed run trains with the settings it was started with: any other difference is refused."""
+def check_resume_config(path: Path, config: dict[str, Any], sections: tuple[str, ...], resume_command: str) -> None:
+    """A resumed run trains with the settings it was started with: any other difference in
+    ``sections`` of ``config`` from the run's saved ``config.yaml`` is refused (RunError)."""
     saved_path = path / CONFIG_FILE
     if not saved_path.is_file():
         return
     import yaml
 
     saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
-    before = {s: saved.get(s) or {} for s in spec.resume_sections}
-    now = {s: spec.config.get(s) or {} for s in spec.resume_sections}
+    before = {s: saved.get(s) or {} for s in sections}
+    now = {s: config.get(s) or {} for s in sections}
     keys = [k for k in differing_keys(before, now) if k not in RESUME_FREE]
     if keys:
         old, new = flatten(before), flatten(now)
         shown = "; ".join(f"{k} (saved {old.get(k)!r}, now {new.get(k)!r})" for k in keys[:5])
         more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
-        again = spec.resume_command.replace("CONFIG", str(saved_path))
+        again = resume_command.replace("CONFIG", str(saved_path))
         raise RunError(f"{path}: cannot resume with other settings than the run was started with: {shown}{more};"
                        f" give the same settings, or continue with the saved ones: `{again}`")

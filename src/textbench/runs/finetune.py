@@ -47,7 +47,7 @@ from textbench.training.callbacks import (
 from textbench.runtime.memory import peak_memory, reset_cuda_peak
 from textbench.runs.folder import PROGRESS_FILE, publish_model, update_manifest
 from textbench.runs.model_card import write_model_card
-from textbench.runs.naming import finetune_run_name
+from textbench.runs.naming import FINETUNE_RESUME_COMMAND, FINETUNE_RESUME_SECTIONS, finetune_run_name
 from textbench.training.trainer import TextbenchTrainer, class_weight_tensor, training_arguments
 from textbench.utils.io import write_json_atomic
 
@@ -140,8 +140,8 @@ def train_run(
         model = apply_method(built.model, cfg.method)
         tokenized = tokenize_splits(prepared, built.tokenizer, LongText.of(cfg.tokenizer))
     spec = RunSpec(kind=RUN_KIND if test else TRIAL_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
-                   resume_command="textbench train CONFIG --resume", if_exists=cfg.output.if_exists,
-                   resume_sections=("data", "tokenizer", "model", "method", "train"))
+                   resume_command=FINETUNE_RESUME_COMMAND, if_exists=cfg.output.if_exists,
+                   resume_sections=FINETUNE_RESUME_SECTIONS)
     manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
                         git_commit=env.git_commit(), data=data_record,
                         tokenizer_hash=tokenizer_hash(built.tokenizer), model_source=built.source,

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from textbench.runs.engine import check_resume_config
 from textbench.runs.folder import check_run_dir
-from textbench.runs.naming import baseline_run_name, finetune_run_name, pretrain_run_name
+from textbench.runs.naming import (FINETUNE_RESUME_COMMAND, FINETUNE_RESUME_SECTIONS, PRETRAIN_RESUME_COMMAND,
+                                   PRETRAIN_RESUME_SECTIONS, baseline_run_name, finetune_run_name, pretrain_run_name)
 from textbench.utils.registry import Registry
 
 
@@ -24,11 +26,19 @@ class RunKind:
     run: Callable[..., Any]  # (config, *, resume, quiet, prepared) -> a result with .run_dir
     launchable: bool  # may run under torchrun / accelerate launch
     default_name: Callable[[Any], str]  # the run folder's name when output.name is not given
+    resume_sections: tuple[str, ...] = ()  # config sections a resume must share with the run (none: restarts)
+    resume_command: str = ""  # suggested when a resume is refused for other settings
 
     def check_folder(self, cfg: Any, *, resume: bool = False) -> None:
-        """Refuse now what claiming the run folder would refuse later (busy, exists, nothing to resume)."""
+        """Refuse now what claiming the run folder would refuse later: busy, exists, nothing to
+        resume, or a resume with other settings than the run was started with."""
         out = cfg.output
-        check_run_dir(Path(out.dir), out.name or self.default_name(cfg), if_exists=out.if_exists, resume=resume)
+        path, resuming = check_run_dir(Path(out.dir), out.name or self.default_name(cfg), if_exists=out.if_exists,
+                                       resume=resume)
+        if resuming and self.resume_sections:
+            from textbench.config.loader import to_dict
+
+            check_resume_config(path, to_dict(cfg), self.resume_sections, self.resume_command)
 
 
 def _load_finetune(path: str | Path, overrides: list[str]) -> Any:
@@ -76,9 +86,12 @@ def _run_baseline(cfg: Any, *, resume: bool = False, quiet: bool = False, prepar
 
 
 RUN_KINDS: Registry[RunKind] = Registry("run kind")
-RUN_KINDS.add("finetune", RunKind("finetune", _load_finetune, _run_finetune, True, finetune_run_name))
-RUN_KINDS.add("pretrain", RunKind("pretrain", _load_pretrain, _run_pretrain, True, pretrain_run_name))
-RUN_KINDS.add("trial", RunKind("trial", _load_finetune, _run_trial, True, finetune_run_name))  # a tuning trial
+RUN_KINDS.add("finetune", RunKind("finetune", _load_finetune, _run_finetune, True, finetune_run_name,
+                                  FINETUNE_RESUME_SECTIONS, FINETUNE_RESUME_COMMAND))
+RUN_KINDS.add("pretrain", RunKind("pretrain", _load_pretrain, _run_pretrain, True, pretrain_run_name,
+                                  PRETRAIN_RESUME_SECTIONS, PRETRAIN_RESUME_COMMAND))
+RUN_KINDS.add("trial", RunKind("trial", _load_finetune, _run_trial, True, finetune_run_name,  # a tuning trial
+                               FINETUNE_RESUME_SECTIONS, FINETUNE_RESUME_COMMAND))
 RUN_KINDS.add("baseline", RunKind("baseline", _load_baseline, _run_baseline, False, baseline_run_name))
 
 

@@ -1,5 +1,5 @@
-"""A run's folder name when its config gives none, per run kind (no torch: the CLI checks the
-folder before training code loads)."""
+"""Per run kind, without torch (the CLI checks the run folder before training code loads): the
+folder's name when the config gives none, and what a resume must match."""
 
 from __future__ import annotations
 
@@ -21,3 +21,11 @@ def pretrain_run_name(cfg: Any) -> str:
 
 def baseline_run_name(cfg: Any) -> str:
     return str(cfg.baseline.name)
+
+
+# config sections a resumed run must share with the one it continues (the rest: output, paths)
+FINETUNE_RESUME_SECTIONS = ("data", "tokenizer", "model", "method", "train")
+PRETRAIN_RESUME_SECTIONS = ("data", "tokenizer", "model", "mlm", "train")
+FINETUNE_RESUME_COMMAND = "textbench train CONFIG --resume"
+PRETRAIN_RESUME_COMMAND = "textbench pretrain CONFIG --resume"
+BASELINE_RESUME_COMMAND = "textbench baseline CONFIG --resume"

@@ -37,7 +37,7 @@ from textbench.training.callbacks import (
 )
 from textbench.runtime.memory import peak_memory
 from textbench.runs.folder import PROGRESS_FILE, publish_model
-from textbench.runs.naming import pretrain_run_name
+from textbench.runs.naming import PRETRAIN_RESUME_COMMAND, PRETRAIN_RESUME_SECTIONS, pretrain_run_name
 from textbench.training.trainer import TextbenchTrainer, training_arguments
 from textbench.utils.io import write_json_atomic
 
@@ -137,8 +137,8 @@ def pretrain_run(cfg: PretrainConfig, *, resume: bool = False, base_dir: Path | 
                                   return_special_tokens_mask=not causal),
                     batched=True, remove_columns=["text"])
     spec = RunSpec(kind=RUN_KIND, out_dir=out_dir, name=name, config=to_dict(cfg),
-                   resume_command="textbench pretrain CONFIG --resume", if_exists=cfg.output.if_exists,
-                   resume_sections=("data", "tokenizer", "model", "mlm", "train"))
+                   resume_command=PRETRAIN_RESUME_COMMAND, if_exists=cfg.output.if_exists,
+                   resume_sections=PRETRAIN_RESUME_SECTIONS)
     manifest = Manifest(seed=cfg.train.seed, machine=env.machine_info(), versions=env.library_versions(),
                         git_commit=env.git_commit(), tokenizer_hash=tokenizer_hash(tok),
                         extra={"objective": _objective(causal), "texts": info, "train_texts": len(train),
