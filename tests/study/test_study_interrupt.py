@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -132,7 +133,7 @@ def test_interrupted_study_resumes_without_redoing_finished_runs(tmp_path, tiny_
     assert proc.returncode != 0, out
     if sig != signal.SIGKILL:
         assert proc.returncode == 130 and "error: interrupted" in out, out
-        assert "continue with `textbench study" in out, out
+        assert f"continue with `{shlex.join(cmd[2:])}`" in out, out  # the same command, every option kept
     else:
         assert proc.returncode == -signal.SIGKILL
     assert status(second) == "interrupted"  # the run saw the stop and recorded it

@@ -97,11 +97,8 @@ def cmd_study(args: argparse.Namespace) -> int:
                            launch=args.launch, rerun_stale=args.rerun_stale, ray_address=args.address,
                            max_retries=args.max_retries)
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: the running runs saved their checkpoints
-        again = " ".join(["textbench study", *([shlex.quote(args.file)] if args.file else []),
-                          *(["--output-dir", shlex.quote(args.output_dir)] if args.output_dir else []),
-                          *(["--name", shlex.quote(args.name)] if args.name else []),
-                          *(["--executor ray"] if args.executor == "ray" else []),
-                          *(["--address", shlex.quote(args.address)] if args.address else [])])
+        # the same command continues (its --data, --set, ... included: without them it is another study)
+        again = shlex.join(["textbench", *getattr(args, "argv", ["study"])])
         raise Interrupted(f"interrupted; the running runs saved their checkpoints and nothing else started;"
                           f" continue with `{again}`") from None
     done = result.count("complete")

@@ -106,6 +106,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --help and --version end here, before any heavy import
     args.debug = debug
+    args.argv = argv  # the command line as given (a study's "continue with" repeats it)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
