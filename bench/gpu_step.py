@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from bench.scratch_step import TARGET_VS_BERT, build_bert, build_ours, step_flops, step_fn
+from bench.scratch_step import TARGET_VS_BERT, build_bert, build_ours, step_flops, step_fn, time_rounds
 
 NAME = "gpu_step"
 SHAPES = ((32, 64), (256, 128))
@@ -57,22 +57,6 @@ def bf16_ceiling(device: str = "cuda", n: int = 8192, repeats: int = 10) -> floa
     return 2 * n**3 * repeats / (time.perf_counter() - t) / 1e12
 
 
-def _time(steps: dict, rounds: int, per_round: int, warmup: int, device: str) -> dict[str, list[float]]:
-    for s in steps.values():
-        for _ in range(warmup):
-            s()
-    times: dict[str, list[float]] = {k: [] for k in steps}
-    for _ in range(rounds):
-        for k, s in steps.items():
-            _sync(device)
-            t = time.perf_counter()
-            for _ in range(per_round):
-                s()
-            _sync(device)
-            times[k].append((time.perf_counter() - t) / per_round)
-    return times
-
-
 def run(quick: bool) -> dict:
     """The benchmark on the GPU (``python -m bench gpu_step`` checks that there is one first)."""
     return measure("cuda", quick)
@@ -93,7 +77,7 @@ def measure(device: str, quick: bool, shapes: tuple[tuple[int, int], ...] = SHAP
             torch.manual_seed(0)
             steps = {m: step_fn(build(), precision == "bf16", device=device, batch=batch, length=length)
                      for m, build in (("textbench", build_ours), ("bert", build_bert))}
-            times = _time(steps, rounds, per_round, warmup, device)
+            times = time_rounds(steps, rounds, per_round, warmup, sync=lambda: _sync(device))
             for model, ts in times.items():
                 best, med = min(ts), statistics.median(ts)
                 rows.append({

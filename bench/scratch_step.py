@@ -132,16 +132,20 @@ def _own_ceiling(threads: int) -> float:
         torch.set_num_threads(old)
 
 
-def _time(steps: dict, rounds: int, per_round: int, warmup: int) -> dict:
+def time_rounds(steps: dict, rounds: int, per_round: int, warmup: int, sync=lambda: None) -> dict:
+    """Seconds per step of each step function, ``rounds`` alternating rounds of ``per_round`` steps;
+    ``sync`` waits for queued work (``torch.cuda.synchronize`` on a GPU)."""
     for s in steps.values():
         for _ in range(warmup):
             s()
     times: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(rounds):
         for k, s in steps.items():
+            sync()
             t = time.perf_counter()
             for _ in range(per_round):
                 s()
+            sync()
             times[k].append((time.perf_counter() - t) / per_round)
     return times
 
@@ -178,7 +182,7 @@ def run(quick: bool, threads: int | None = None) -> dict:
     steps = {"textbench": step_fn(build_ours()), "bert": step_fn(build_bert())}
     rounds, per_round, warmup = (5, 3, 3) if quick else (10, 5, 5)
     load_before = os.getloadavg()
-    times = _time(steps, rounds, per_round, warmup)
+    times = time_rounds(steps, rounds, per_round, warmup)
     models = {}
     for k, ts in times.items():
         best, med = min(ts), statistics.median(ts)
@@ -200,7 +204,7 @@ def run(quick: bool, threads: int | None = None) -> dict:
         "machine": _machine(),
     }
     if not quick:  # bf16 autocast: opt-in only (changes numerics); is it faster on this CPU?
-        bf = _time({"textbench_bf16_autocast": step_fn(build_ours(), bf16=True),
+        bf = time_rounds({"textbench_bf16_autocast": step_fn(build_ours(), bf16=True),
                     "textbench": steps["textbench"]}, 3, 2, 1)
         result["bf16_autocast_speedup"] = round(min(bf["textbench"]) / min(bf["textbench_bf16_autocast"]), 3)
     result["profile_textbench"] = profile_shares(steps["textbench"], 3 if quick else 5)

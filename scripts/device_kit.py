@@ -52,33 +52,31 @@ def download_wheels(dest: Path) -> None:
     subprocess.run(cmd + [locked(n) for n in MISSING_THERE], check=True)
 
 
-def pack_model(dest: Path) -> None:
-    """builtin:minilm-l6's files, with model.safetensors in fp16."""
+def copy_model(src: Path, dest: Path, dtype: str) -> None:
+    """A checkpoint folder's files with model.safetensors' floating-point tensors cast to ``dtype``."""
+    import torch
     from safetensors.torch import load_file, save_file
 
-    from textbench.models.builtin import BUILTIN_MODELS
-
-    src = BUILTIN_MODELS.get("minilm-l6")()
     dest.mkdir(parents=True, exist_ok=True)
     for f in src.iterdir():
         if f.is_file() and f.name != "model.safetensors":
             shutil.copy2(f, dest / f.name)
+    cast = getattr(torch, dtype)
     tensors = load_file(src / "model.safetensors")
-    save_file({k: v.half() if v.is_floating_point() else v for k, v in tensors.items()},
-              dest / "model.safetensors", metadata={"format": "pt", "textbench_kit": "fp16 copy"})
+    save_file({k: v.to(cast) if v.is_floating_point() else v for k, v in tensors.items()},
+              dest / "model.safetensors", metadata={"format": "pt"})
+
+
+def pack_model(dest: Path) -> None:
+    """builtin:minilm-l6's files, with model.safetensors in fp16."""
+    from textbench.models.builtin import BUILTIN_MODELS
+
+    copy_model(BUILTIN_MODELS.get("minilm-l6")(), dest, "float16")
 
 
 def restore_model(src: Path, dest: Path) -> None:
     """The kit's fp16 MiniLM-L6 as an fp32 checkpoint folder (what transformers loads by default)."""
-    from safetensors.torch import load_file, save_file
-
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in src.iterdir():
-        if f.is_file() and f.name != "model.safetensors":
-            shutil.copy2(f, dest / f.name)
-    tensors = load_file(src / "model.safetensors")
-    save_file({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()},
-              dest / "model.safetensors", metadata={"format": "pt"})
+    copy_model(src, dest, "float32")
 
 
 def size_mib(path: Path) -> float:
