@@ -69,6 +69,20 @@ def test_tfidf_keeps_its_settings_without_feature_tuning():
     assert len(info["tried"]) == 1 and info["char_ngrams_selected"] == [2, 5] and info["min_df_selected"] == 1
 
 
+def test_the_c_values_fit_side_by_side_give_the_models_of_fitting_one_by_one(prepared, monkeypatch):
+    import textbench.runtime.environment as environment
+
+    texts, labels = prepared.splits["train"]["text"][:600], np.asarray(prepared.splits["train"]["label"][:600])
+    val, val_labels = prepared.splits["validation"]["text"][:200], np.asarray(prepared.splits["validation"]["label"][:200])
+    fitted = {}
+    for cores in (1, 3):
+        monkeypatch.setattr(environment, "available_cores", lambda: cores)
+        model = make_baseline(BaselineConfig(name="tfidf", tune_features=False, char_ngrams=None, C=[0.5, 4.0, 32.0]))
+        fitted[cores] = (model.fit(texts, labels, val, val_labels, 3, 0), model.model.coef_)
+    assert fitted[1][0]["tried"] == fitted[3][0]["tried"] and fitted[1][0]["C_selected"] == fitted[3][0]["C_selected"]
+    np.testing.assert_array_equal(fitted[1][1], fitted[3][1])
+
+
 def test_majority_predicts_the_training_prior():
     model = make_baseline(BaselineConfig(name="majority"))
     model.fit(["a"] * 5, np.array([0, 1, 1, 1, 2]), ["b"], np.array([1]), 3, 0)

@@ -108,6 +108,20 @@ class OneVsRest:
         return predict_labels(self.predict_proba(x))  # (N, K), each label at the default 0.5
 
 
+def _fit_side_by_side(fit: Callable[[float], Any], values: list[float]) -> list[Any]:
+    """``fit(C)`` for each C on threads, one per core we may use: the solvers release the GIL while
+    they iterate, and each fit is seeded alone, so the models are those of fitting one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from textbench.runtime.environment import available_cores
+
+    workers = max(1, min(len(values), available_cores()))
+    if workers == 1:
+        return [fit(c) for c in values]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fit, values))
+
+
 class TfidfLogReg:
     """Word + character n-gram TF-IDF features and logistic regression."""
 
@@ -159,8 +173,9 @@ class TfidfLogReg:
             except ValueError:  # min_df 2 on a tiny training set: no term left
                 continue
             xv = vectorizer.transform(list(val_texts))
-            for c in self.cfg.C:
-                model = OneVsRest.fit(x, y, c, make) if self.multi_label else make(c).fit(x, y)
+            models = _fit_side_by_side(
+                lambda c: OneVsRest.fit(x, y, c, make) if self.multi_label else make(c).fit(x, y), self.cfg.C)
+            for c, model in zip(self.cfg.C, models):
                 f1 = float(f1_score(yv, model.predict(xv), average="macro",
                                     labels=list(range(num_labels)), zero_division=0))
                 tried.append({"C": c, "char_ngrams": features.char_ngrams, "min_df": features.min_df,
