@@ -13,8 +13,9 @@
 # versions.txt. Copy gpu_step.json to bench/results/ and run `python -m bench --markdown-only`.
 #
 # STAGES: "bench study" (default), or one of them. STUDY_SET: more --set arguments for the study
-# (a CPU smoke check: STUDY_SET="--set seeds=[1] --set data.max_train_samples=64 ..."). STUDY_SECONDS: the study's share of the call
-# (default 420 s); what is unfinished then resumes on the next call. JOBS: runs side by side on
+# (a CPU smoke check: STUDY_SET="--set seeds=[1] --set data.max_train_samples=64 ...").
+# STUDY_SECONDS: the study's share of the call (default 420 s); what is unfinished then resumes on
+# the next call. JOBS: runs side by side on
 # the one GPU (default 6: at batch 32 a MiniLM-L6 step cannot fill an H100). Baselines are left
 # out (`baselines: []`): they use no GPU and the CPU study measured them on the same split.
 set -uo pipefail
