@@ -14,4 +14,4 @@ Not part of the installed package (``src/textbench`` is) and not a test folder (
 
 REGISTRY = ("frozen_cache", "finetune_speed", "scratch_step", "attention_scaling", "inference", "data_scaling",
             "startup", "method_cost", "gpu_step")
-GPU_ONLY = ("gpu_step",)  # skipped by `python -m bench` (all) where torch sees no CUDA GPU
+GPU_ONLY = ("gpu_step",)  # not run (said so) where torch sees no CUDA GPU
