@@ -10,6 +10,23 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+def _share_cores_among_workers() -> None:
+    """Under pytest-xdist (``-n N``): each worker's torch threads are its share of the cores.
+
+    Set before torch loads, and inherited by the processes a test starts (textbench reads
+    TEXTBENCH_THREADS where a config leaves ``train.threads`` unset), so that N workers do not each
+    run as many threads as there are cores and spin against one another. No affinity is set: a
+    worker waiting on its subprocesses leaves its core to the others.
+    """
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not worker.startswith("gw") or not count.isdigit():
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    share = str(max(1, cores // int(count)))
+    os.environ["OMP_NUM_THREADS"] = os.environ["TEXTBENCH_THREADS"] = share
+
+
+_share_cores_among_workers()
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
