@@ -10,6 +10,7 @@ import sys
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+
 def _share_cores_among_workers() -> None:
     """Under pytest-xdist (``-n N``): each worker's torch threads are its share of the cores.
 
