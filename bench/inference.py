@@ -272,7 +272,8 @@ def _onnx_verdict(result: dict) -> dict | None:
 ONNX_GAP = (
     "**Where the ONNX gap lies** (one-off scripts, not kept, on this benchmark's model; trained again on"
     " 2026-12-08 with the same recipe, it gave the same 0.7535 test accuracy). In fp32, ONNX Runtime runs"
-    " at the PyTorch path's speed: both spend the time in the same matrix multiplies, and ONNX Runtime's transformer fusions (`onnxruntime.transformers.optimizer`) fuse"
+    " at the PyTorch path's speed: both spend the time in the same matrix multiplies, and ONNX Runtime's"
+    " transformer fusions (`onnxruntime.transformers.optimizer`) fuse"
     " only BiasGelu and SkipLayerNorm in our dynamo export, about 4% faster (2026-12-07). So 3x needs int8,"
     " and int8 changes labels. Which MatMuls to keep in fp32 (2026-12-08, AVX2 machine): each of the 36"
     " MatMuls quantised alone changes 0.5% to 1.6% of 1,000 validation labels, so no single one is to blame;"
