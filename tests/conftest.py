@@ -19,12 +19,14 @@ def _share_cores_among_workers() -> None:
     run as many threads as there are cores and spin against one another. No affinity is set: a
     worker waiting on its subprocesses leaves its core to the others.
     """
+    from textbench.runtime.cpus import THREADS_ENV
+    from textbench.runtime.environment import available_cores  # no torch import
+
     worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
     if not worker.startswith("gw") or not count.isdigit():
         return
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    share = str(max(1, cores // int(count)))
-    os.environ["OMP_NUM_THREADS"] = os.environ["TEXTBENCH_THREADS"] = share
+    share = str(max(1, available_cores() // int(count)))
+    os.environ["OMP_NUM_THREADS"] = os.environ[THREADS_ENV] = share
 
 
 _share_cores_among_workers()
